@@ -1,0 +1,383 @@
+/*
+ * NAME
+ *	config 3
+ * SUMMARY
+ *	surel.ini: load, validate, read
+ * DESCRIPTION
+ *	See config.h.  iniparser does the parsing; this file checks every
+ *	section and key against surel_cfg_tables and answers lookups with
+ *	the file's value or the table's default.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <iniparser.h>
+
+#include "config.h"
+#include "util.h"
+
+struct surel_config {
+    dictionary *dict;
+    char *path;
+};
+
+/* iniparser reports syntax errors through a callback; keep the first. */
+static char parse_error[512];
+
+static int capture_parse_error(const char *fmt, ...)
+{
+    va_list ap;
+    if (parse_error[0] != '\0')
+        return 0;
+    va_start(ap, fmt);
+    vsnprintf(parse_error, sizeof(parse_error), fmt, ap);
+    va_end(ap);
+    for (char *p = parse_error; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+    return 0;
+}
+
+/* True if name matches pattern, where a trailing '*' matches any tail. */
+static int pattern_match(const char *pattern, const char *name)
+{
+    size_t n = strlen(pattern);
+    if (n > 0 && pattern[n - 1] == '*')
+        return strncasecmp(pattern, name, n - 1) == 0 && name[n - 1] != '\0';
+    return strcasecmp(pattern, name) == 0;
+}
+
+/* The table entry for section/key, or NULL. */
+static const struct surel_cfg_key *find_key(const char *section, const char *key)
+{
+    for (int t = 0; surel_cfg_tables[t] != NULL; t++)
+        for (const struct surel_cfg_key *k = surel_cfg_tables[t]; k->section; k++)
+            if (pattern_match(k->section, section) && pattern_match(k->key, key))
+                return k;
+    return NULL;
+}
+
+/* True if some table entry covers this section name. */
+static int section_known(const char *section)
+{
+    for (int t = 0; surel_cfg_tables[t] != NULL; t++)
+        for (const struct surel_cfg_key *k = surel_cfg_tables[t]; k->section; k++)
+            if (pattern_match(k->section, section))
+                return 1;
+    return 0;
+}
+
+/* Number with an optional unit suffix; -1 if malformed. */
+static long long parse_scaled(const char *s, const char *units, const long long *factors)
+{
+    char *end;
+    errno = 0;
+    if (!isdigit((unsigned char)*s))
+        return -1;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || v < 0)
+        return -1;
+    if (*end == '\0')
+        return v;
+    const char *u = strchr(units, tolower((unsigned char)*end));
+    if (u == NULL || end[1] != '\0')
+        return -1;
+    long long f = factors[u - units];
+    if (v > INT64_MAX / f)
+        return -1;
+    return v * f;
+}
+
+long long surel_parse_size(const char *s)
+{
+    static const long long f[] = {1024LL, 1024LL * 1024, 1024LL * 1024 * 1024};
+    return parse_scaled(s, "kmg", f);
+}
+
+long long surel_parse_duration(const char *s)
+{
+    static const long long f[] = {1, 60, 3600, 86400};
+    return parse_scaled(s, "smhd", f);
+}
+
+static int parse_bool(const char *s)
+{
+    static const char *yes[] = {"yes", "true", "on", "1"};
+    static const char *no[] = {"no", "false", "off", "0"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(s, yes[i]) == 0)
+            return 1;
+        if (strcasecmp(s, no[i]) == 0)
+            return 0;
+    }
+    return -1;
+}
+
+/* True if word is one of the '|'-separated choices. */
+static int enum_has(const char *choices, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *p = choices; p != NULL; p = strchr(p, '|')) {
+        if (*p == '|')
+            p++;
+        if (strncasecmp(p, word, n) == 0 && (p[n] == '|' || p[n] == '\0'))
+            return 1;
+    }
+    return 0;
+}
+
+/* Check one value against its entry; 0 if fine, else why is filled in. */
+static int check_value(const struct surel_cfg_key *k, const char *v, char *why, size_t n)
+{
+    long long x;
+    switch (k->type) {
+    case CFG_STRING:
+    case CFG_LIST:
+        return 0;
+    case CFG_INT: {
+        char *end;
+        errno = 0;
+        x = strtoll(v, &end, 10);
+        if (*v == '\0' || *end != '\0' || errno != 0) {
+            snprintf(why, n, "'%s' is not a whole number", v);
+            return -1;
+        }
+        break;
+    }
+    case CFG_BOOL:
+        if (parse_bool(v) < 0) {
+            snprintf(why, n, "'%s' is not yes or no", v);
+            return -1;
+        }
+        return 0;
+    case CFG_ENUM:
+        if (!enum_has(k->choices, v)) {
+            snprintf(why, n, "'%s' is not one of %s", v, k->choices);
+            return -1;
+        }
+        return 0;
+    case CFG_PATH:
+        if (v[0] != '/') {
+            snprintf(why, n, "'%s' is not an absolute path", v);
+            return -1;
+        }
+        return 0;
+    case CFG_DOMAIN:
+        if (!surel_domain_valid(v)) {
+            snprintf(why, n, "'%s' is not a domain name", v);
+            return -1;
+        }
+        return 0;
+    case CFG_SIZE:
+        if ((x = surel_parse_size(v)) < 0) {
+            snprintf(why, n, "'%s' is not a size (e.g. 512K, 10M)", v);
+            return -1;
+        }
+        break;
+    case CFG_DURATION:
+        if ((x = surel_parse_duration(v)) < 0) {
+            snprintf(why, n, "'%s' is not a duration (e.g. 30s, 5m, 2h)", v);
+            return -1;
+        }
+        break;
+    case CFG_CHECKED:
+        return k->check != NULL ? k->check(v, why, n) : 0;
+    default:
+        return 0;
+    }
+    if ((k->min != 0 || k->max != 0) && (x < k->min || x > k->max)) {
+        snprintf(why, n, "'%s' is outside %lld..%lld", v, k->min, k->max);
+        return -1;
+    }
+    return 0;
+}
+
+int surel_config_line(const struct surel_config *cfg, const char *section, const char *key)
+{
+    FILE *fp = cfg->path ? fopen(cfg->path, "r") : NULL;
+    char buf[1024];
+    int line = 0, in_section = 0, found = 0;
+    if (fp == NULL)
+        return 0;
+    while (!found && fgets(buf, sizeof(buf), fp) != NULL) {
+        char *p = buf;
+        line++;
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p == '[') {
+            char *end = strchr(p, ']');
+            if (end != NULL) {
+                *end = '\0';
+                in_section = strcasecmp(surel_trim(p + 1), section) == 0;
+                if (in_section && key == NULL)
+                    found = line;
+            }
+        } else if (in_section && key != NULL) {
+            size_t n = strlen(key);
+            if (strncasecmp(p, key, n) == 0 && (isspace((unsigned char)p[n]) || p[n] == '=' || p[n] == ':'))
+                found = line;
+        }
+    }
+    fclose(fp);
+    return found;
+}
+
+/* Fill err with "FILE:LINE: [section] key: why". */
+static void key_error(const struct surel_config *cfg, const char *section, const char *key,
+                      const char *why, char *err, size_t errlen)
+{
+    int line = surel_config_line(cfg, section, key);
+    if (key != NULL)
+        snprintf(err, errlen, "%s:%d: [%s] %s: %s", cfg->path, line, section, key, why);
+    else
+        snprintf(err, errlen, "%s:%d: [%s]: %s", cfg->path, line, section, why);
+}
+
+/* Check every section and key of the loaded file. */
+static int validate(const struct surel_config *cfg, char *err, size_t errlen)
+{
+    int nsec = iniparser_getnsec(cfg->dict);
+    for (int s = 0; s < nsec; s++) {
+        const char *sec = iniparser_getsecname(cfg->dict, s);
+        int nkeys = iniparser_getsecnkeys(cfg->dict, sec);
+        if (!section_known(sec)) {
+            key_error(cfg, sec, NULL, "unknown section", err, errlen);
+            return -1;
+        }
+        if (nkeys <= 0)
+            continue;
+        const char **keys = calloc((size_t)nkeys, sizeof(*keys));
+        if (keys == NULL || iniparser_getseckeys(cfg->dict, sec, keys) == NULL) {
+            free(keys);
+            snprintf(err, errlen, "%s: out of memory", cfg->path);
+            return -1;
+        }
+        int rc = 0;
+        for (int i = 0; i < nkeys && rc == 0; i++) {
+            const char *key = keys[i] + strlen(sec) + 1;
+            const struct surel_cfg_key *k = find_key(sec, key);
+            char why[256];
+            if (k == NULL) {
+                key_error(cfg, sec, key, "unknown key", err, errlen);
+                rc = -1;
+            } else if (check_value(k, iniparser_getstring(cfg->dict, keys[i], ""), why, sizeof(why)) < 0) {
+                key_error(cfg, sec, key, why, err, errlen);
+                rc = -1;
+            }
+        }
+        free(keys);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+struct surel_config *surel_config_load(const char *path, int must_exist, char *err, size_t errlen)
+{
+    struct surel_config *cfg = calloc(1, sizeof(*cfg));
+    if (cfg == NULL || (cfg->path = strdup(path)) == NULL) {
+        free(cfg);
+        snprintf(err, errlen, "%s: out of memory", path);
+        return NULL;
+    }
+    if (access(path, F_OK) != 0 && !must_exist) {
+        cfg->dict = dictionary_new(0);
+    } else {
+        parse_error[0] = '\0';
+        iniparser_set_error_callback(capture_parse_error);
+        if (access(path, R_OK) != 0) {
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+            surel_config_free(cfg);
+            return NULL;
+        }
+        cfg->dict = iniparser_load(path);
+        iniparser_set_error_callback(NULL);
+        if (cfg->dict == NULL || parse_error[0] != '\0') {
+            snprintf(err, errlen, "%s: %s", path, parse_error[0] ? parse_error : "cannot be parsed");
+            surel_config_free(cfg);
+            return NULL;
+        }
+    }
+    if (cfg->dict == NULL || validate(cfg, err, errlen) < 0) {
+        if (cfg->dict == NULL)
+            snprintf(err, errlen, "%s: out of memory", path);
+        surel_config_free(cfg);
+        return NULL;
+    }
+    return cfg;
+}
+
+void surel_config_free(struct surel_config *cfg)
+{
+    if (cfg == NULL)
+        return;
+    if (cfg->dict != NULL)
+        iniparser_freedict(cfg->dict);
+    free(cfg->path);
+    free(cfg);
+}
+
+const char *surel_config_path(const struct surel_config *cfg)
+{
+    return cfg->path;
+}
+
+int surel_config_has(const struct surel_config *cfg, const char *section, const char *key)
+{
+    char name[256];
+    snprintf(name, sizeof(name), "%s:%s", section, key);
+    return iniparser_find_entry(cfg->dict, name);
+}
+
+const char *surel_config_str(const struct surel_config *cfg, const char *section, const char *key)
+{
+    char name[256];
+    const struct surel_cfg_key *k = find_key(section, key);
+    snprintf(name, sizeof(name), "%s:%s", section, key);
+    const char *v = iniparser_getstring(cfg->dict, name, NULL);
+    if (v != NULL)
+        return v;
+    return k != NULL ? k->def : NULL;
+}
+
+long long surel_config_int(const struct surel_config *cfg, const char *section, const char *key)
+{
+    const struct surel_cfg_key *k = find_key(section, key);
+    const char *v = surel_config_str(cfg, section, key);
+    if (v == NULL || k == NULL)
+        return -1;
+    switch (k->type) {
+    case CFG_SIZE:
+        return surel_parse_size(v);
+    case CFG_DURATION:
+        return surel_parse_duration(v);
+    case CFG_BOOL:
+        return parse_bool(v);
+    default:
+        return strtoll(v, NULL, 10);
+    }
+}
+
+int surel_config_bool(const struct surel_config *cfg, const char *section, const char *key)
+{
+    const char *v = surel_config_str(cfg, section, key);
+    return v != NULL && parse_bool(v) == 1;
+}
+
+int surel_config_sections(const struct surel_config *cfg, const char *pattern,
+                          const char **names, int max)
+{
+    int n = 0, nsec = iniparser_getnsec(cfg->dict);
+    for (int s = 0; s < nsec && n < max; s++) {
+        const char *sec = iniparser_getsecname(cfg->dict, s);
+        if (pattern_match(pattern, sec))
+            names[n++] = sec;
+    }
+    return n;
+}

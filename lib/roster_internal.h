@@ -1,0 +1,38 @@
+/*
+ * NAME
+ *	roster_internal 3h
+ * SUMMARY
+ *	what the roster_*.c files share, and nobody else sees
+ * DESCRIPTION
+ *	struct roster holds the SQLite connection (with the credentials
+ *	file attached as "cred" when opened with ROSTER_CREDENTIALS) and a
+ *	small cache of prepared statements keyed by their SQL text's address.
+ *	roster_stmt() returns a reset statement ready for binding.
+ */
+#ifndef SUREL_ROSTER_INTERNAL_H
+#define SUREL_ROSTER_INTERNAL_H
+
+#include <sqlite3.h>
+
+#include "roster.h"
+
+#define ROSTER_STMT_CACHE 48
+
+struct roster {
+    sqlite3 *db;
+    int flags;
+    int in_tx;
+    char errmsg[512];
+    struct {
+        const char *sql;
+        sqlite3_stmt *stmt;
+    } cache[ROSTER_STMT_CACHE];
+};
+
+sqlite3_stmt *roster_stmt(struct roster *r, const char *sql);
+int roster_fail(struct roster *r, int rc, const char *what);
+int roster_exec(struct roster *r, const char *sql);
+int roster_step_done(struct roster *r, sqlite3_stmt *st, const char *what);
+void roster_bind_text(sqlite3_stmt *st, int i, const char *s);
+
+#endif
