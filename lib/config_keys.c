@@ -33,7 +33,10 @@ static const struct surel_cfg_key base_keys[] = {
     {NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL}
 };
 
+extern const struct surel_cfg_key surel_cfg_quota_keys[];   /* config_keys_quota.c */
+
 const struct surel_cfg_key *const surel_cfg_tables[] = {
     base_keys,
+    surel_cfg_quota_keys,
     NULL
 };
