@@ -124,22 +124,50 @@ void surel_translit(const char *utf8, char *out, size_t len)
     out[o] = '\0';
 }
 
+/* Honorifics and degrees written before a name: not part of a username. */
+static const char *const titles[] = {
+    "dr", "drs", "dra", "ir", "prof", "h", "hj", "kh", "ust", "ustadz", "ustadzah", "st", NULL
+};
+
+/* Words of a name for its username: degrees after a comma and leading titles go. */
+static char *name_words(const char *full_name, char *words, size_t len)
+{
+    char head[512];
+    surel_strlcpy(head, full_name, sizeof(head));
+    head[strcspn(head, ",")] = '\0';          /* "Sri Wahyuni, S.Pd." */
+    surel_translit(head, words, len);
+    char *w = words;
+    for (;;) {
+        char *space = strchr(w, ' ');
+        int title = 0;
+        if (space == NULL)
+            break;
+        for (int i = 0; titles[i] != NULL && !title; i++)
+            title = (size_t)(space - w) == strlen(titles[i]) && strncmp(w, titles[i], strlen(titles[i])) == 0;
+        if (!title)
+            break;
+        w = space + 1;
+    }
+    return w;
+}
+
 void surel_username_base(const char *full_name, char *out, size_t len)
 {
-    char words[512], *first, *last;
+    char buf[512], *first, *last;
     size_t max = len - 1 < SUREL_USERNAME_BASE_MAX ? len - 1 : SUREL_USERNAME_BASE_MAX;
-    surel_translit(full_name, words, sizeof(words));
-    if (words[0] == '\0') {
+    first = name_words(full_name, buf, sizeof(buf));
+    if (first[0] == '\0')
+        first = name_words(strchr(full_name, ',') ? strchr(full_name, ',') + 1 : "", buf, sizeof(buf));
+    if (first[0] == '\0') {
         surel_strlcpy(out, "user", len);
         return;
     }
-    first = words;
-    last = strrchr(words, ' ');
+    last = strrchr(first, ' ');
     if (last == NULL) {
         surel_strlcpy(out, first, max + 1);
         return;
     }
-    *strchr(words, ' ') = '\0';
+    *strchr(first, ' ') = '\0';
     last++;
     size_t fl = strlen(first), ll = strlen(last);
     if (fl + 1 + ll > max) {            /* shorten the longer part first */

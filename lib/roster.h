@@ -104,6 +104,7 @@ int roster_find_name_class(struct roster *r, const char *full_name, const char *
 int roster_insert(struct roster *r, struct roster_person *p);
 int roster_update(struct roster *r, const struct roster_person *p);
 int roster_name_taken(struct roster *r, const char *name);
+int roster_max_id(struct roster *r, long long *id);
 typedef int roster_person_fn(const struct roster_person *p, void *ctx);
 int roster_each(struct roster *r, const struct roster_filter *f, roster_person_fn *fn, void *ctx);
 int roster_count(struct roster *r, const struct roster_filter *f, long long *n);

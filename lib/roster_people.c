@@ -175,6 +175,18 @@ int roster_name_taken(struct roster *r, const char *name)
     return rc == SQLITE_DONE ? 0 : roster_fail(r, rc, "roster lookup");
 }
 
+int roster_max_id(struct roster *r, long long *id)
+{
+    static const char sql[] = "SELECT coalesce(max(id), 0) FROM person";
+    sqlite3_stmt *st = roster_stmt(r, sql);
+    if (st == NULL)
+        return ROSTER_EDB;
+    int rc = sqlite3_step(st);
+    *id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    return rc == SQLITE_ROW ? 0 : roster_fail(r, rc, "roster lookup");
+}
+
 /* Bind a filter as ?1 class, ?2 role, ?3 status (NULL = any). */
 static void bind_filter(sqlite3_stmt *st, const struct roster_filter *f)
 {

@@ -1,0 +1,256 @@
+/*
+ * NAME
+ *	cmd_import 3
+ * SUMMARY
+ *	surel-roster import: a class list into the roster
+ * SYNOPSIS
+ *	surel-roster import [--role R] [--class C] [--sync] [--dry-run]
+ *		[--slips FILE] FILE.csv
+ * DESCRIPTION
+ *	The whole file is read and checked before anything is written; the
+ *	changes run in one transaction, so a bad file imports nothing and a
+ *	dry run rolls back.  New accounts get generated passwords hashed on
+ *	every core (only when --slips says where to write them; otherwise
+ *	they get none and the summary says how to give them one).  The slips
+ *	file is renamed into place only after the commit.
+ *
+ *	Output: with --dry-run one line per change; always one summary line
+ *	"added N, updated N, unchanged N, graduated N".
+ * DIAGNOSTICS
+ *	65 for bad data (the message names the line), 66 for a missing
+ *	file, 73 if the slips file cannot be made, 74 for database errors,
+ *	75 if the roster stays locked.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "hash_pool.h"
+#include "import.h"
+#include "names.h"
+#include "slips.h"
+#include "util.h"
+
+struct import_opts {
+    int role;
+    const char *class_name;
+    int sync, dry_run;
+    const char *slips;
+    const char *file;
+};
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int parse_opts(int argc, char **argv, struct import_opts *o)
+{
+    static const struct option opts[] = {
+        {"role", required_argument, NULL, 'r'}, {"class", required_argument, NULL, 'c'},
+        {"sync", no_argument, NULL, 's'}, {"dry-run", no_argument, NULL, 'n'},
+        {"slips", required_argument, NULL, 'S'}, {NULL, 0, NULL, 0}};
+    int ch;
+    memset(o, 0, sizeof(*o));
+    o->role = ROLE_STUDENT;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'r':
+            if ((o->role = roster_role_parse(optarg)) < 0)
+                return cli_usage("import", "unknown role '%s'", optarg);
+            break;
+        case 'c': o->class_name = optarg; break;
+        case 's': o->sync = 1; break;
+        case 'n': o->dry_run = 1; break;
+        case 'S': o->slips = optarg; break;
+        default: return cli_usage("import", "bad option");
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage("import", "needs exactly one FILE.csv");
+    o->file = argv[optind];
+    return 0;
+}
+
+/* "FILE:LINE: why" for errors that name a line, else "FILE: why". */
+static void print_error(const char *file, const char *err)
+{
+    if (strncmp(err, "line ", 5) == 0)
+        fprintf(stderr, "surel-roster: %s:%s\n", file, err + 5);
+    else
+        fprintf(stderr, "surel-roster: %s: %s\n", file, err);
+}
+
+/* Read and check every row; the first bad one stops the import. */
+static int read_rows(const struct import_opts *o, struct import_row **rowsp, int *nrows)
+{
+    struct csv_table t;
+    char err[1024];
+    int col[COL_COUNT];
+    if (csv_table_read(o->file, &t, err, sizeof(err)) < 0) {
+        fprintf(stderr, "surel-roster: %s\n", err);
+        return access(o->file, R_OK) == 0 ? EX_DATAERR : EX_NOINPUT;
+    }
+    struct import_row *rows = calloc((size_t)t.nrows, sizeof(*rows));
+    int rc = rows == NULL ? -1 : import_map_header(&t.rows[0], col, err, sizeof(err));
+    for (int i = 1; i < t.nrows && rc == 0; i++)
+        rc = import_read_row(&t.rows[i], col, o->role, o->class_name, &rows[i - 1],
+                             err, sizeof(err));
+    *nrows = t.nrows - 1;
+    csv_table_free(&t);
+    if (rc < 0) {
+        print_error(o->file, rows ? err : "out of memory");
+        free(rows);
+        return EX_DATAERR;
+    }
+    *rowsp = rows;
+    return 0;
+}
+
+/* Print what a dry run would do, one line per change. */
+static void print_changes(const struct import_plan *plan)
+{
+    for (int i = 0; i < plan->nchanges; i++) {
+        const struct import_change *ch = &plan->changes[i];
+        const struct roster_person *a = &ch->after, *b = &ch->before;
+        switch (ch->kind) {
+        case IMPORT_ADD:
+            printf("add %s (%s%s%s)\n", a->username, a->full_name, a->class_name[0] ? ", " : "",
+                   a->class_name);
+            break;
+        case IMPORT_UPDATE:
+            printf("update %s:", a->username);
+            if (strcmp(a->class_name, b->class_name))
+                printf(" class %s -> %s", b->class_name[0] ? b->class_name : "-", a->class_name);
+            if (strcmp(a->full_name, b->full_name))
+                printf(" name \"%s\" -> \"%s\"", b->full_name, a->full_name);
+            if (a->status != b->status)
+                printf(" status %s -> %s", roster_status_name(b->status),
+                       roster_status_name(a->status));
+            if (strcmp(a->nisn, b->nisn) || strcmp(a->gender, b->gender) || a->role != b->role)
+                printf(" details");
+            putchar('\n');
+            break;
+        case IMPORT_GRADUATE:
+            printf("graduate %s (%s, %s)\n", a->username, a->full_name, a->class_name);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* Hash passwords for the new accounts and write them and the slips. */
+static int give_passwords(struct cli *c, const struct import_plan *plan, struct slips *slips)
+{
+    int n = plan->counts[IMPORT_ADD], k = 0, rc = 0;
+    struct hash_job *jobs = calloc((size_t)(n ? n : 1), sizeof(*jobs));
+    if (jobs == NULL)
+        return EX_OSERR;
+    for (int i = 0; i < plan->nchanges; i++)
+        if (plan->changes[i].kind == IMPORT_ADD)
+            surel_strlcpy(jobs[k++].username, plan->changes[i].after.username,
+                          sizeof(jobs[0].username));
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (hash_pool_run(surel_config_str(c->cfg, "roster", "password_scheme"), jobs, n,
+                      isatty(2)) < 0) {
+        fprintf(stderr, "surel-roster: hashing a password failed\n");
+        rc = EX_SOFTWARE;
+    }
+    if (c->verbose)
+        fprintf(stderr, "surel-roster: hashed %d passwords in %.3f s\n", n, seconds_since(&t0));
+    for (int i = 0, j = 0; i < plan->nchanges && rc == 0; i++) {
+        if (plan->changes[i].kind != IMPORT_ADD)
+            continue;
+        if (roster_set_hash(c->r, jobs[j].username, jobs[j].hash) < 0)
+            rc = cli_db_error(c, jobs[j].username);
+        else if (slips_add(slips, &plan->changes[i].after, jobs[j].password) < 0)
+            rc = EX_IOERR;
+        j++;
+    }
+    explicit_bzero(jobs, (size_t)(n ? n : 1) * sizeof(*jobs));
+    free(jobs);
+    return rc;
+}
+
+/* Plan, apply and commit (or roll back) inside one transaction. */
+static int run_import(struct cli *c, const struct import_opts *o, const struct import_row *rows,
+                      int nrows)
+{
+    struct import_plan plan;
+    struct slips *slips = NULL;
+    char err[1024];
+    int rc;
+    if (roster_begin(c->r) < 0)
+        return cli_db_error(c, "import");
+    if (import_plan(c->r, rows, nrows, o->sync, &plan, err, sizeof(err)) < 0) {
+        roster_rollback(c->r);
+        print_error(o->file, err);
+        import_plan_free(&plan);
+        return strstr(err, "locked") ? EX_TEMPFAIL : strncmp(err, "line ", 5) ? EX_IOERR : EX_DATAERR;
+    }
+    rc = 0;
+    if (o->dry_run) {
+        print_changes(&plan);
+    } else if (o->slips != NULL && plan.counts[IMPORT_ADD] > 0) {
+        slips = slips_open(o->slips, surel_config_str(c->cfg, "school", "domain"),
+                           surel_config_str(c->cfg, "school", "name"), err, sizeof(err));
+        if (slips == NULL) {
+            fprintf(stderr, "surel-roster: %s\n", err);
+            rc = EX_CANTCREAT;
+        } else {
+            rc = give_passwords(c, &plan, slips);
+        }
+    }
+    if (rc == 0 && !o->dry_run && roster_commit(c->r) < 0)
+        rc = cli_db_error(c, "import");
+    if (rc != 0 || o->dry_run) {
+        roster_rollback(c->r);
+        slips_discard(slips);
+    } else if (slips != NULL && slips_commit(slips, err, sizeof(err)) < 0) {
+        fprintf(stderr, "surel-roster: %s\n", err);
+        rc = EX_IOERR;
+    }
+    if (rc == 0) {
+        printf("added %d, updated %d, unchanged %d, graduated %d%s\n", plan.counts[IMPORT_ADD],
+               plan.counts[IMPORT_UPDATE], plan.counts[IMPORT_UNCHANGED],
+               plan.counts[IMPORT_GRADUATE], o->dry_run ? " (dry run: nothing changed)" : "");
+        if (!o->dry_run && o->slips == NULL && plan.counts[IMPORT_ADD] > 0)
+            fprintf(stderr, "surel-roster: the %d new accounts have no password yet; give them"
+                    " one with 'surel-roster passwd --generate --slips FILE USER...' (or"
+                    " --class C)\n", plan.counts[IMPORT_ADD]);
+    }
+    import_plan_free(&plan);
+    return rc;
+}
+
+int cmd_import(struct cli *c, int argc, char **argv)
+{
+    struct import_opts o;
+    struct import_row *rows = NULL;
+    int nrows = 0, rc;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if ((rc = parse_opts(argc, argv, &o)) != 0)
+        return rc;
+    if (o.class_name != NULL) {
+        char norm[ROSTER_CLASS_MAX];
+        if (surel_class_normalize(o.class_name, norm, sizeof(norm)) < 0)
+            return cli_usage("import", "class '%s' is not usable", o.class_name);
+    }
+    if ((rc = read_rows(&o, &rows, &nrows)) != 0)
+        return rc;
+    if ((rc = cli_open(c, ROSTER_WRITE | ROSTER_CREDENTIALS)) == 0)
+        rc = run_import(c, &o, rows, nrows);
+    if (c->verbose)
+        fprintf(stderr, "surel-roster: import of %d rows took %.3f s\n", nrows, seconds_since(&t0));
+    free(rows);
+    return rc;
+}

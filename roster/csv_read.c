@@ -1,0 +1,221 @@
+/*
+ * NAME
+ *	csv_read 3
+ * SUMMARY
+ *	read a spreadsheet's CSV export into rows, with line numbers
+ * DESCRIPTION
+ *	See csv_read.h.  libcsv is fed one line at a time so that the line
+ *	a row starts on is known when its first field arrives.
+ */
+#include <csv.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "csv_read.h"
+#include "names.h"
+#include "util.h"
+
+#define CSV_MAX_BYTES (64L * 1024 * 1024)
+
+/* State shared with libcsv's callbacks. */
+struct parse_state {
+    struct csv_table *t;
+    struct csv_row cur;
+    int line;           /* line being fed */
+    int failed;
+};
+
+/* libcsv field callback: append one trimmed field to the current row. */
+static void on_field(void *data, size_t len, void *ctx)
+{
+    struct parse_state *ps = ctx;
+    char **grown = realloc(ps->cur.fields, (size_t)(ps->cur.nfields + 1) * sizeof(char *));
+    char *copy = malloc(len + 1);
+    if (grown == NULL || copy == NULL) {
+        free(copy);
+        if (grown != NULL)
+            ps->cur.fields = grown;
+        ps->failed = 1;
+        return;
+    }
+    ps->cur.fields = grown;
+    memcpy(copy, data ? data : "", len);
+    copy[len] = '\0';
+    char *trimmed = surel_trim(copy);
+    memmove(copy, trimmed, strlen(trimmed) + 1);
+    if (ps->cur.nfields == 0)
+        ps->cur.line = ps->line;
+    ps->cur.fields[ps->cur.nfields++] = copy;
+}
+
+static void row_free(struct csv_row *row)
+{
+    for (int i = 0; i < row->nfields; i++)
+        free(row->fields[i]);
+    free(row->fields);
+    memset(row, 0, sizeof(*row));
+}
+
+/* libcsv row callback: keep the row unless every field is blank. */
+static void on_row(int c, void *ctx)
+{
+    struct parse_state *ps = ctx;
+    int blank = 1;
+    (void)c;
+    for (int i = 0; i < ps->cur.nfields && blank; i++)
+        blank = ps->cur.fields[i][0] == '\0';
+    if (blank || ps->failed) {
+        row_free(&ps->cur);
+        return;
+    }
+    struct csv_row *grown = realloc(ps->t->rows, (size_t)(ps->t->nrows + 1) * sizeof(*grown));
+    if (grown == NULL) {
+        row_free(&ps->cur);
+        ps->failed = 1;
+        return;
+    }
+    ps->t->rows = grown;
+    ps->t->rows[ps->t->nrows++] = ps->cur;
+    memset(&ps->cur, 0, sizeof(ps->cur));
+}
+
+/* The delimiter most used outside quotes on the first non-blank line. */
+static char detect_delimiter(const char *data, size_t len)
+{
+    size_t counts[3] = {0, 0, 0};
+    static const char cand[3] = {',', ';', '\t'};
+    int quoted = 0, seen_text = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = data[i];
+        if (c == '"')
+            quoted = !quoted;
+        if (!quoted && (c == '\n' || c == '\r') && seen_text)
+            break;
+        if (c != '\n' && c != '\r' && c != ' ')
+            seen_text = 1;
+        for (int k = 0; k < 3 && !quoted; k++)
+            if (c == cand[k])
+                counts[k]++;
+    }
+    int best = 0;
+    for (int k = 1; k < 3; k++)
+        if (counts[k] > counts[best])
+            best = k;
+    return cand[best];
+}
+
+/* Name the first line that is not valid UTF-8, or 0. */
+static int first_bad_utf8_line(const char *data, size_t len)
+{
+    int line = 1;
+    size_t start = 0;
+    char buf[16384];
+    for (size_t i = 0; i <= len; i++) {
+        if (i < len && data[i] != '\n')
+            continue;
+        size_t n = i - start;
+        if (n >= sizeof(buf))
+            return line;                /* absurdly long for a class list */
+        memcpy(buf, data + start, n);
+        buf[n] = '\0';
+        if (memchr(data + start, '\0', i - start) != NULL || !surel_utf8_valid(buf))
+            return line;
+        line++;
+        start = i + 1;
+    }
+    return 0;
+}
+
+int csv_table_parse(const char *name, const char *data, size_t len, struct csv_table *t,
+                    char *err, size_t errlen)
+{
+    struct csv_parser p;
+    struct parse_state ps = {.t = t, .line = 0};
+    int bad;
+    memset(t, 0, sizeof(*t));
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+        data += 3;
+        len -= 3;
+    }
+    if ((bad = first_bad_utf8_line(data, len)) != 0) {
+        snprintf(err, errlen, "%s:%d: not UTF-8 text; save the sheet as \"CSV UTF-8\"", name, bad);
+        return -1;
+    }
+    if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+        snprintf(err, errlen, "%s: out of memory", name);
+        return -1;
+    }
+    t->delimiter = detect_delimiter(data, len);
+    csv_set_delim(&p, (unsigned char)t->delimiter);
+    size_t pos = 0;
+    while (pos < len && !ps.failed) {
+        const char *nl = memchr(data + pos, '\n', len - pos);
+        size_t n = nl ? (size_t)(nl - (data + pos)) + 1 : len - pos;
+        ps.line++;
+        if (csv_parse(&p, data + pos, n, on_field, on_row, &ps) != n) {
+            snprintf(err, errlen, "%s:%d: %s", name, ps.line, csv_strerror(csv_error(&p)));
+            ps.failed = 2;
+        }
+        pos += n;
+    }
+    if (!ps.failed && csv_fini(&p, on_field, on_row, &ps) != 0) {
+        snprintf(err, errlen, "%s:%d: %s (a quote is not closed)", name,
+                 ps.cur.line ? ps.cur.line : ps.line, csv_strerror(csv_error(&p)));
+        ps.failed = 2;
+    }
+    csv_free(&p);
+    row_free(&ps.cur);
+    if (ps.failed == 1)
+        snprintf(err, errlen, "%s: out of memory", name);
+    if (!ps.failed && t->nrows == 0) {
+        snprintf(err, errlen, "%s: no rows; the file is empty", name);
+        ps.failed = 2;
+    }
+    if (ps.failed) {
+        csv_table_free(t);
+        return -1;
+    }
+    return 0;
+}
+
+int csv_table_read(const char *path, struct csv_table *t, char *err, size_t errlen)
+{
+    FILE *fp = fopen(path, "rb");
+    struct stat st;
+    memset(t, 0, sizeof(*t));
+    if (fp == NULL || fstat(fileno(fp), &st) < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        if (fp != NULL)
+            fclose(fp);
+        return -1;
+    }
+    if (st.st_size > CSV_MAX_BYTES) {
+        snprintf(err, errlen, "%s: larger than %ld MB; split it", path, CSV_MAX_BYTES >> 20);
+        fclose(fp);
+        return -1;
+    }
+    char *data = malloc((size_t)st.st_size + 1);
+    size_t got = data ? fread(data, 1, (size_t)st.st_size, fp) : 0;
+    int readerr = ferror(fp);
+    fclose(fp);
+    if (data == NULL || readerr || got != (size_t)st.st_size) {
+        snprintf(err, errlen, "%s: %s", path, data ? "read error" : "out of memory");
+        free(data);
+        return -1;
+    }
+    data[got] = '\0';
+    int rc = csv_table_parse(path, data, got, t, err, errlen);
+    free(data);
+    return rc;
+}
+
+void csv_table_free(struct csv_table *t)
+{
+    for (int i = 0; i < t->nrows; i++)
+        row_free(&t->rows[i]);
+    free(t->rows);
+    memset(t, 0, sizeof(*t));
+}

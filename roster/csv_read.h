@@ -1,0 +1,47 @@
+/*
+ * NAME
+ *	csv_read 3h
+ * SUMMARY
+ *	read a spreadsheet's CSV export into rows, with line numbers
+ * SYNOPSIS
+ *	#include "csv_read.h"
+ *
+ *	int	csv_table_read(const char *path, struct csv_table *t,
+ *				char *err, size_t errlen);
+ *	int	csv_table_parse(const char *name, const char *data, size_t len,
+ *				struct csv_table *t, char *err, size_t errlen);
+ *	void	csv_table_free(struct csv_table *t);
+ * DESCRIPTION
+ *	Parsing is libcsv's.  Around it: a UTF-8 byte order mark is dropped;
+ *	the delimiter is the one of ',', ';' and TAB that occurs most often
+ *	outside quotes in the first non-blank line (Indonesian-locale Excel
+ *	writes ';'); CRLF and LF both end lines; rows whose fields are all
+ *	blank are skipped.  Each row remembers the line it starts on, so
+ *	errors can name it.
+ * DIAGNOSTICS
+ *	-1 with err naming the file and line: unreadable file, text that is
+ *	not UTF-8, a malformed quoted field, an empty file.
+ */
+#ifndef SUREL_CSV_READ_H
+#define SUREL_CSV_READ_H
+
+#include <stddef.h>
+
+struct csv_row {
+    int line;           /* 1-based line where the row starts */
+    int nfields;
+    char **fields;      /* NUL-terminated, trimmed of surrounding blanks */
+};
+
+struct csv_table {
+    int nrows;
+    struct csv_row *rows;
+    char delimiter;
+};
+
+int csv_table_read(const char *path, struct csv_table *t, char *err, size_t errlen);
+int csv_table_parse(const char *name, const char *data, size_t len, struct csv_table *t,
+                    char *err, size_t errlen);
+void csv_table_free(struct csv_table *t);
+
+#endif

@@ -1,0 +1,406 @@
+/*
+ * NAME
+ *	import 3
+ * SUMMARY
+ *	class lists into the roster: columns, rows, matching, changes
+ * DESCRIPTION
+ *	See import.h.  import_plan() writes as it goes, inside the caller's
+ *	transaction: the caller commits, or rolls back for --dry-run.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "import.h"
+#include "names.h"
+#include "util.h"
+
+/* Header words per column, compared after dropping case, blanks and punctuation. */
+static const char *const column_words[COL_COUNT][8] = {
+    [COL_NAME] = {"nama", "name", "namalengkap", "fullname", "namasiswa",
+                  "namapesertadidik", "namaguru", NULL},
+    [COL_CLASS] = {"kelas", "rombel", "class", "rombonganbelajar", "namarombel", "grade", NULL},
+    [COL_NISN] = {"nisn", NULL},
+    [COL_GENDER] = {"jk", "jeniskelamin", "gender", "sex", "lp", NULL},
+    [COL_ROLE] = {"peran", "role", NULL},
+};
+static const char *const column_label[COL_COUNT] = {"name", "class", "NISN", "gender", "role"};
+
+/* "Nama Lengkap" -> "namalengkap". */
+static void header_key(const char *in, char *out, size_t len)
+{
+    size_t o = 0;
+    for (; *in && o + 1 < len; in++)
+        if (isalnum((unsigned char)*in))
+            out[o++] = (char)tolower((unsigned char)*in);
+    out[o] = '\0';
+}
+
+int import_map_header(const struct csv_row *header, int col[COL_COUNT], char *err, size_t errlen)
+{
+    char key[64];
+    for (int c = 0; c < COL_COUNT; c++)
+        col[c] = -1;
+    for (int i = 0; i < header->nfields; i++) {
+        header_key(header->fields[i], key, sizeof(key));
+        for (int c = 0; c < COL_COUNT; c++) {
+            for (int w = 0; column_words[c][w] != NULL; w++) {
+                if (strcmp(key, column_words[c][w]) != 0)
+                    continue;
+                if (col[c] >= 0) {
+                    snprintf(err, errlen, "line %d: two %s columns: \"%s\" and \"%s\"",
+                             header->line, column_label[c], header->fields[col[c]],
+                             header->fields[i]);
+                    return -1;
+                }
+                col[c] = i;
+            }
+        }
+    }
+    if (col[COL_NAME] < 0) {
+        snprintf(err, errlen, "line %d: no name column (a header such as Nama or Name)",
+                 header->line);
+        return -1;
+    }
+    return 0;
+}
+
+/* The field of a column, or "" when the column or the field is absent. */
+static const char *field(const struct csv_row *row, const int col[COL_COUNT], int c)
+{
+    return col[c] >= 0 && col[c] < row->nfields ? row->fields[col[c]] : "";
+}
+
+/* "L", "P" from the ways spreadsheets write it; NULL if unknown. */
+static const char *gender_code(const char *s)
+{
+    static const char *const male[] = {"l", "laki-laki", "laki laki", "lk", "m", "male", NULL};
+    static const char *const female[] = {"p", "perempuan", "pr", "f", "female", "w", NULL};
+    for (int i = 0; male[i]; i++)
+        if (strcasecmp(s, male[i]) == 0)
+            return "L";
+    for (int i = 0; female[i]; i++)
+        if (strcasecmp(s, female[i]) == 0)
+            return "P";
+    return NULL;
+}
+
+/* Check the NISN: ten digits, as the national register issues them. */
+static int nisn_valid(const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return 0;
+    return n == 10;
+}
+
+int import_read_row(const struct csv_row *row, const int col[COL_COUNT], int default_role,
+                    const char *default_class, struct import_row *out, char *err, size_t errlen)
+{
+    const char *v;
+    memset(out, 0, sizeof(*out));
+    out->line = row->line;
+    surel_name_normalize(field(row, col, COL_NAME), out->full_name, sizeof(out->full_name));
+    surel_name_key(out->full_name, out->name_key, sizeof(out->name_key));
+    if (out->full_name[0] == '\0') {
+        snprintf(err, errlen, "line %d: the name is empty", row->line);
+        return -1;
+    }
+    v = field(row, col, COL_ROLE);
+    int role = *v ? roster_role_parse(v) : default_role;
+    if (role < 0) {
+        snprintf(err, errlen, "line %d: unknown role \"%s\" (siswa, guru, staf, admin)",
+                 row->line, v);
+        return -1;
+    }
+    out->role = (enum roster_role)role;
+    v = field(row, col, COL_CLASS);
+    if (*v == '\0' && default_class != NULL)
+        v = default_class;
+    if (out->role == ROLE_STUDENT) {
+        if (*v == '\0') {
+            snprintf(err, errlen, "line %d: no class for student \"%s\" (add a Kelas column"
+                     " or use --class)", row->line, out->full_name);
+            return -1;
+        }
+        if (surel_class_normalize(v, out->class_name, sizeof(out->class_name)) < 0) {
+            snprintf(err, errlen, "line %d: class \"%s\" is not usable (letters, digits and"
+                     " '-', at most 16)", row->line, v);
+            return -1;
+        }
+    }
+    v = field(row, col, COL_NISN);
+    if (*v != '\0' && !nisn_valid(v)) {
+        snprintf(err, errlen, "line %d: NISN \"%s\" is not 10 digits (did the spreadsheet"
+                 " drop leading zeros? format the column as text)", row->line, v);
+        return -1;
+    }
+    surel_strlcpy(out->nisn, v, sizeof(out->nisn));
+    v = field(row, col, COL_GENDER);
+    if (*v != '\0') {
+        const char *g = gender_code(v);
+        if (g == NULL) {
+            snprintf(err, errlen, "line %d: gender \"%s\" is not L or P", row->line, v);
+            return -1;
+        }
+        surel_strlcpy(out->gender, g, sizeof(out->gender));
+    }
+    return 0;
+}
+
+int import_allocate_username(struct roster *r, struct roster_person *p)
+{
+    char base[ROSTER_USERNAME_MAX], name[ROSTER_USERNAME_MAX];
+    surel_username_base(p->full_name, base, sizeof(base));
+    surel_strlcpy(name, base, sizeof(name));
+    for (int n = 2;; n++) {
+        int taken = surel_username_reserved(name) ? 1 : roster_name_taken(r, name);
+        if (taken < 0)
+            return taken;
+        if (!taken)
+            break;
+        snprintf(name, sizeof(name), "%.*s%d", SUREL_USERNAME_BASE_MAX, base, n);
+    }
+    surel_strlcpy(p->username, name, sizeof(p->username));
+    surel_strlcpy(p->mailbox, name, sizeof(p->mailbox));
+    return 0;
+}
+
+/* Ids of people matched by a row, so that nobody is matched twice. */
+struct id_set {
+    long long *ids;
+    int n, cap;
+};
+
+static int id_set_has(const struct id_set *s, long long id)
+{
+    for (int i = 0; i < s->n; i++)
+        if (s->ids[i] == id)
+            return 1;
+    return 0;
+}
+
+static int id_set_add(struct id_set *s, long long id)
+{
+    if (s->n == s->cap) {
+        int cap = s->cap ? s->cap * 2 : 256;
+        long long *grown = realloc(s->ids, (size_t)cap * sizeof(*grown));
+        if (grown == NULL)
+            return -1;
+        s->ids = grown;
+        s->cap = cap;
+    }
+    s->ids[s->n++] = id;
+    return 0;
+}
+
+/* Append a change to the plan. */
+static int plan_add(struct import_plan *plan, enum import_kind kind, int line,
+                    const struct roster_person *before, const struct roster_person *after)
+{
+    struct import_change *grown = realloc(plan->changes,
+                                          (size_t)(plan->nchanges + 1) * sizeof(*grown));
+    if (grown == NULL)
+        return -1;
+    plan->changes = grown;
+    struct import_change *c = &plan->changes[plan->nchanges++];
+    memset(c, 0, sizeof(*c));
+    c->kind = kind;
+    c->line = line;
+    if (before != NULL)
+        c->before = *before;
+    c->after = *after;
+    plan->counts[kind]++;
+    return 0;
+}
+
+/* How many earlier rows have the same name, class and role and no NISN. */
+static int occurrence(const struct import_row *rows, int i)
+{
+    int n = 0;
+    for (int j = 0; j < i; j++)
+        n += !rows[j].nisn[0] && rows[j].role == rows[i].role
+             && strcmp(rows[j].class_name, rows[i].class_name) == 0
+             && strcmp(rows[j].name_key, rows[i].name_key) == 0;
+    return n;
+}
+
+/* Find the stored person a row stands for: 1 found, 0 new, <0 error. */
+static int match_row(struct roster *r, const struct import_row *rows, int i, long long max_id,
+                     const struct id_set *matched, struct roster_person *p)
+{
+    const struct import_row *row = &rows[i];
+    int rc;
+    if (row->nisn[0]) {
+        rc = roster_find_nisn(r, row->nisn, p);
+        if (rc != 0)
+            return rc;
+        rc = roster_find_name_class(r, row->full_name, row->class_name, (int)row->role, 0, p);
+        if (rc == 1 && (p->nisn[0] || p->id > max_id || id_set_has(matched, p->id)))
+            rc = 0;
+        return rc;
+    }
+    rc = roster_find_name_class(r, row->full_name, row->class_name, (int)row->role,
+                                occurrence(rows, i), p);
+    if (rc == 1 && (p->id > max_id || id_set_has(matched, p->id)))
+        rc = 0;
+    return rc;
+}
+
+/* The person as the row says they are now: moved, renamed, back from graduation. */
+static void row_update(const struct import_row *row, struct roster_person *p)
+{
+    surel_strlcpy(p->full_name, row->full_name, sizeof(p->full_name));
+    p->role = row->role;
+    surel_strlcpy(p->class_name, row->class_name, sizeof(p->class_name));
+    if (row->nisn[0])
+        surel_strlcpy(p->nisn, row->nisn, sizeof(p->nisn));
+    if (row->gender[0])
+        surel_strlcpy(p->gender, row->gender, sizeof(p->gender));
+    if (p->status == STATUS_GRADUATED)
+        p->status = STATUS_ACTIVE;
+}
+
+/* True if the stored fields differ. */
+static int person_differs(const struct roster_person *a, const struct roster_person *b)
+{
+    return strcmp(a->full_name, b->full_name) || a->role != b->role
+           || strcmp(a->class_name, b->class_name) || strcmp(a->nisn, b->nisn)
+           || strcmp(a->gender, b->gender) || a->status != b->status;
+}
+
+/* Process one row: add, update or leave alone. */
+static int import_one(struct roster *r, const struct import_row *rows, int i, long long max_id,
+                      struct id_set *matched, struct import_plan *plan, char *err, size_t errlen)
+{
+    struct roster_person before, after;
+    int rc = match_row(r, rows, i, max_id, matched, &before);
+    if (rc < 0)
+        goto db_error;
+    if (rc == 1) {
+        after = before;
+        row_update(&rows[i], &after);
+        if (id_set_add(matched, before.id) < 0)
+            goto oom;
+        if (!person_differs(&before, &after))
+            return plan_add(plan, IMPORT_UNCHANGED, rows[i].line, &before, &after) < 0 ? -1 : 0;
+        if ((rc = roster_update(r, &after)) < 0)
+            goto db_error;
+        return plan_add(plan, IMPORT_UPDATE, rows[i].line, &before, &after) < 0 ? -1 : 0;
+    }
+    memset(&after, 0, sizeof(after));
+    after.external_mail = -1;
+    after.quota_mb = -1;
+    after.status = STATUS_ACTIVE;
+    row_update(&rows[i], &after);
+    if ((rc = import_allocate_username(r, &after)) < 0 || (rc = roster_insert(r, &after)) < 0)
+        goto db_error;
+    if (id_set_add(matched, after.id) < 0 || plan_add(plan, IMPORT_ADD, rows[i].line, NULL, &after) < 0)
+        goto oom;
+    return 0;
+db_error:
+    snprintf(err, errlen, "line %d: %s", rows[i].line, roster_errmsg(r));
+    return rc;
+oom:
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
+/* Collects the active people of one class and role for --sync. */
+struct sync_scan {
+    const struct id_set *matched;
+    struct roster_person *missing;
+    int n, cap, failed;
+};
+
+static int collect_missing(const struct roster_person *p, void *ctx)
+{
+    struct sync_scan *s = ctx;
+    if (id_set_has(s->matched, p->id))
+        return 0;
+    if (s->n == s->cap) {
+        int cap = s->cap ? s->cap * 2 : 64;
+        struct roster_person *grown = realloc(s->missing, (size_t)cap * sizeof(*grown));
+        if (grown == NULL) {
+            s->failed = 1;
+            return 1;
+        }
+        s->missing = grown;
+        s->cap = cap;
+    }
+    s->missing[s->n++] = *p;
+    return 0;
+}
+
+/* Graduate active people of the file's classes (and classless roles) not in it. */
+static int sync_missing(struct roster *r, const struct import_row *rows, int nrows,
+                        const struct id_set *matched, struct import_plan *plan,
+                        char *err, size_t errlen)
+{
+    struct sync_scan s = {.matched = matched};
+    int rc = 0;
+    for (int i = 0; i < nrows && rc == 0; i++) {
+        int seen = 0;
+        for (int j = 0; j < i && !seen; j++)
+            seen = rows[j].role == rows[i].role && !strcmp(rows[j].class_name, rows[i].class_name);
+        if (seen)
+            continue;
+        struct roster_filter f = {rows[i].class_name[0] ? rows[i].class_name : NULL,
+                                  (int)rows[i].role, STATUS_ACTIVE};
+        rc = roster_each(r, &f, collect_missing, &s);
+    }
+    for (int i = 0; i < s.n && rc == 0 && !s.failed; i++) {
+        struct roster_person after = s.missing[i];
+        after.status = STATUS_GRADUATED;
+        if ((rc = roster_update(r, &after)) == 0 && plan_add(plan, IMPORT_GRADUATE, 0,
+                                                              &s.missing[i], &after) < 0)
+            s.failed = 1;
+    }
+    if (rc < 0 || s.failed)
+        snprintf(err, errlen, "%s", s.failed ? "out of memory" : roster_errmsg(r));
+    free(s.missing);
+    return rc < 0 ? rc : s.failed ? -1 : 0;
+}
+
+/* Two rows with one NISN are one person twice: refuse, naming both lines. */
+static int check_duplicate_nisn(const struct import_row *rows, int nrows, char *err, size_t errlen)
+{
+    for (int i = 0; i < nrows; i++)
+        for (int j = 0; j < i && rows[i].nisn[0]; j++)
+            if (strcmp(rows[i].nisn, rows[j].nisn) == 0) {
+                snprintf(err, errlen, "line %d: NISN %s is also on line %d", rows[i].line,
+                         rows[i].nisn, rows[j].line);
+                return -1;
+            }
+    return 0;
+}
+
+int import_plan(struct roster *r, const struct import_row *rows, int nrows, int sync,
+                struct import_plan *plan, char *err, size_t errlen)
+{
+    struct id_set matched = {0};
+    long long max_id;
+    int rc;
+    memset(plan, 0, sizeof(*plan));
+    if (check_duplicate_nisn(rows, nrows, err, errlen) < 0)
+        return -1;
+    if ((rc = roster_max_id(r, &max_id)) < 0) {
+        snprintf(err, errlen, "%s", roster_errmsg(r));
+        return rc;
+    }
+    for (int i = 0; i < nrows && rc == 0; i++)
+        rc = import_one(r, rows, i, max_id, &matched, plan, err, errlen);
+    if (rc == 0 && sync)
+        rc = sync_missing(r, rows, nrows, &matched, plan, err, errlen);
+    free(matched.ids);
+    return rc;
+}
+
+void import_plan_free(struct import_plan *plan)
+{
+    free(plan->changes);
+    memset(plan, 0, sizeof(*plan));
+}

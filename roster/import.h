@@ -1,0 +1,71 @@
+/*
+ * NAME
+ *	import 3h
+ * SUMMARY
+ *	class lists into the roster: columns, rows, matching, changes
+ * SYNOPSIS
+ *	#include "import.h"
+ * DESCRIPTION
+ *	import_map_header() finds the columns of a header row, in Indonesian
+ *	or English (Nama/Name, Kelas/Rombel/Class, NISN, JK, Peran/Role);
+ *	other columns are ignored.
+ *
+ *	import_read_row() turns one data row into a checked struct
+ *	import_row, using the defaults given with --role and --class.
+ *
+ *	import_plan() matches every row with the roster (by NISN when the
+ *	row has one, else by name and class, the n-th person of that name in
+ *	that class for the n-th such row) and decides, row by row, whether
+ *	it adds, updates or leaves a person unchanged; with sync, active
+ *	people of the imported classes who are missing from the file are
+ *	graduated.  New people get their username here, inside the caller's
+ *	transaction, so names given in this import count as taken.
+ *	Nothing is deleted and no username or mailbox ever changes.
+ * DIAGNOSTICS
+ *	Negative return with err naming the file's line.
+ */
+#ifndef SUREL_IMPORT_H
+#define SUREL_IMPORT_H
+
+#include <stddef.h>
+
+#include "csv_read.h"
+#include "roster.h"
+
+enum import_column { COL_NAME, COL_CLASS, COL_NISN, COL_GENDER, COL_ROLE, COL_COUNT };
+
+struct import_row {
+    int line;
+    char full_name[ROSTER_NAME_MAX];
+    char name_key[ROSTER_NAME_MAX];    /* for matching: ASCII, lower case */
+    char class_name[ROSTER_CLASS_MAX];
+    char nisn[ROSTER_NISN_MAX];
+    char gender[4];
+    enum roster_role role;
+};
+
+enum import_kind { IMPORT_ADD, IMPORT_UPDATE, IMPORT_UNCHANGED, IMPORT_GRADUATE };
+
+struct import_change {
+    enum import_kind kind;
+    int line;                       /* 0 for graduations */
+    struct roster_person before;    /* as stored (not for IMPORT_ADD) */
+    struct roster_person after;     /* as it will be */
+};
+
+struct import_plan {
+    int nchanges;
+    struct import_change *changes;
+    int counts[4];                  /* by enum import_kind */
+};
+
+int import_map_header(const struct csv_row *header, int col[COL_COUNT], char *err, size_t errlen);
+int import_read_row(const struct csv_row *row, const int col[COL_COUNT], int default_role,
+                    const char *default_class, struct import_row *out, char *err, size_t errlen);
+int import_plan(struct roster *r, const struct import_row *rows, int nrows, int sync,
+                struct import_plan *plan, char *err, size_t errlen);
+void import_plan_free(struct import_plan *plan);
+/* Give a new person a unique username and mailbox, not yet stored. */
+int import_allocate_username(struct roster *r, struct roster_person *p);
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * NAME
+ *	surel-roster 8
+ * SUMMARY
+ *	the administrator's tool for the school's roster
+ * SYNOPSIS
+ *	surel-roster [--config FILE] [--db PATH] [-v] COMMAND [ARGS]
+ * DESCRIPTION
+ *	This file parses the global options, loads surel.ini, and hands the
+ *	rest of the command line to one cmd_*() function.  The commands and
+ *	their flags are a stable contract for scripts: see usage() and the
+ *	man page surel-roster(8).
+ * DIAGNOSTICS
+ *	Exit status from sysexits(3): 0 success, 64 usage, 65 bad data,
+ *	66 missing input, 67 unknown user, 74 I/O or database error,
+ *	75 database busy (try again), 78 bad configuration.
+ */
+#include <getopt.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "log.h"
+#include "util.h"
+
+static const char usage_text[] =
+    "usage: surel-roster [--config FILE] [--db PATH] [-v] COMMAND [ARGS]\n"
+    "\n"
+    "Commands:\n"
+    "  init                                create the roster (or upgrade its schema)\n"
+    "  import [--role student|teacher|staff] [--class C] [--sync] [--dry-run]\n"
+    "         [--slips FILE] FILE.csv      add and update people from a class list\n"
+    "  list [--class C] [--role R] [--status S] [--format table|csv|json]\n"
+    "  show USER\n"
+    "  add --name \"Full Name\" [--role R] [--class C] [--nisn N]\n"
+    "  passwd (USER... | --class C) [--generate [--slips FILE] | --stdin]\n"
+    "  suspend | activate | graduate (USER... | --class C)\n"
+    "  move --class FROM --to TO\n"
+    "  group list [NAME]\n"
+    "  group add NAME [--description TEXT] [--send-as] [USER...]\n"
+    "  group remove NAME [USER...]\n"
+    "\n"
+    "Options:\n"
+    "  --config FILE   configuration (default " SUREL_DEFAULT_CONFIG ")\n"
+    "  --db PATH       roster database (default: [roster] db); the credentials\n"
+    "                  file then defaults to credentials.db beside it\n"
+    "  -v, --verbose   say more, including timings\n"
+    "  -h, --help      this text\n"
+    "\n"
+    "Exit status: 0 ok, 64 usage, 65 bad data, 66 no input, 67 no such user,\n"
+    "74 I/O or database error, 75 roster busy, 78 bad configuration.\n";
+
+static void usage(FILE *fp)
+{
+    fputs(usage_text, fp);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "surel-roster: %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'surel-roster --help'.\n");
+    return EX_USAGE;
+}
+
+int cli_db_error(struct cli *c, const char *what)
+{
+    fprintf(stderr, "surel-roster: %s: %s\n", what, c->r ? roster_errmsg(c->r) : "no roster");
+    return strstr(c->r ? roster_errmsg(c->r) : "", "locked") ? EX_TEMPFAIL : EX_IOERR;
+}
+
+/* Where the credentials file is: the config's, or beside an explicit --db. */
+static void credentials_path(struct cli *c)
+{
+    if (c->db_path != NULL && !surel_config_has(c->cfg, "roster", "credentials")) {
+        char dir[4096];
+        surel_strlcpy(dir, c->db_path, sizeof(dir));
+        snprintf(c->cred_path, sizeof(c->cred_path), "%s/credentials.db", dirname(dir));
+    } else {
+        surel_strlcpy(c->cred_path, surel_config_str(c->cfg, "roster", "credentials"),
+                      sizeof(c->cred_path));
+    }
+}
+
+int cli_open(struct cli *c, int flags)
+{
+    char err[1024];
+    if (c->db_path == NULL)
+        c->db_path = surel_config_str(c->cfg, "roster", "db");
+    credentials_path(c);
+    int rc = roster_open(c->db_path, c->cred_path, flags, &c->r, err, sizeof(err));
+    if (rc < 0) {
+        fprintf(stderr, "surel-roster: %s\n", err);
+        return rc == ROSTER_EBUSY ? EX_TEMPFAIL : rc == ROSTER_ESCHEMA ? EX_DATAERR : EX_IOERR;
+    }
+    roster_set_busy_timeout(c->r, (int)surel_config_int(c->cfg, "roster", "busy_timeout") * 1000);
+    return 0;
+}
+
+static const struct {
+    const char *name;
+    int (*fn)(struct cli *, int, char **);
+} commands[] = {
+    {"init", cmd_init}, {"import", cmd_import}, {"list", cmd_list}, {"show", cmd_show},
+    {"add", cmd_add}, {"passwd", cmd_passwd}, {"suspend", cmd_status},
+    {"activate", cmd_status}, {"graduate", cmd_status}, {"move", cmd_move},
+    {"group", cmd_group},
+};
+
+/* Parse the global options; returns the index of the command word. */
+static int parse_globals(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'}, {"db", required_argument, NULL, 'd'},
+        {"verbose", no_argument, NULL, 'v'}, {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
+    int ch;
+    while ((ch = getopt_long(argc, argv, "+c:d:vh", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'c': c->config_path = optarg; break;
+        case 'd': c->db_path = optarg; break;
+        case 'v': c->verbose = 1; break;
+        case 'h': usage(stdout); exit(0);
+        case 'V': puts("surel-roster " SUREL_VERSION); exit(0);
+        default: usage(stderr); exit(EX_USAGE);
+        }
+    }
+    return optind;
+}
+
+int main(int argc, char **argv)
+{
+    struct cli c = {0};
+    char err[1024];
+    surel_log_open("surel-roster", SUREL_LOG_STDERR, NULL);
+    int first = parse_globals(&c, argc, argv);
+    if (first >= argc) {
+        usage(stderr);
+        return EX_USAGE;
+    }
+    int explicit_config = c.config_path != NULL;
+    if (!explicit_config)
+        c.config_path = SUREL_DEFAULT_CONFIG;
+    c.cfg = surel_config_load(c.config_path, explicit_config, err, sizeof(err));
+    if (c.cfg == NULL) {
+        fprintf(stderr, "surel-roster: %s\n", err);
+        return EX_CONFIG;
+    }
+    surel_log_verbose(c.verbose);
+    int status = -1;
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[first], commands[i].name) == 0) {
+            optind = 0;         /* GNU getopt: start afresh */
+            status = commands[i].fn(&c, argc - first, argv + first);
+            break;
+        }
+    if (status < 0)
+        status = cli_usage(argv[first], "unknown command");
+    roster_close(c.r);
+    surel_config_free(c.cfg);
+    return status;
+}
