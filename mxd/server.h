@@ -1,0 +1,60 @@
+/*
+ * NAME
+ *	server 3h
+ * SUMMARY
+ *	surel-mxd: the policy socket, the request loop, the route write
+ * SYNOPSIS
+ *	#include "server.h"
+ *
+ *	int	mxd_listen(const char *path, uid_t uid, gid_t gid,
+ *			char *err, size_t errlen);
+ *	size_t	mxd_handle(struct mxd_ctx *ctx, const char *block, size_t len,
+ *			long long now, char *out, size_t outlen);
+ *	int	mxd_serve(int lfd, struct mxd_ctx *ctx);
+ * DESCRIPTION
+ *	mxd_listen() replaces a stale socket at path and listens there with
+ *	mode 0660, owned by uid and group gid (smtpd's group).
+ *
+ *	mxd_handle() answers one policy request.  For an ETRN it decides
+ *	(policy.h); when accepted it writes the school's route and, only
+ *	once the row is committed, answers OK: smtpd starts the flush the
+ *	moment it reads OK, and that flush must see the new route.  A route
+ *	that cannot be written is a 451, never an OK.  Refusals count
+ *	against the client address and the login (ratelimit.h); every
+ *	decision is logged with domain, address and login.
+ *
+ *	mxd_serve() runs the loop: many smtpd connections at once (each
+ *	smtpd keeps its connection open), the delayed second flushes, and
+ *	reaping of postqueue children.  It returns 0 after SIGTERM or
+ *	SIGINT.
+ * DIAGNOSTICS
+ *	mxd_listen() returns -1 with err filled in.  mxd_handle() returns
+ *	the answer's length, 0 for a request it cannot parse (the caller
+ *	drops the connection).
+ */
+#ifndef SUREL_MXD_SERVER_H
+#define SUREL_MXD_SERVER_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "flush.h"
+#include "ratelimit.h"
+
+struct routes;
+
+struct mxd_ctx {
+    struct routes *rt;
+    struct mxd_rate rate;
+    struct mxd_flushq flushq;
+    long long ttl, flush_again;
+    const char *postqueue, *config_dir;
+    unsigned long accepted, refused;
+};
+
+int mxd_listen(const char *path, uid_t uid, gid_t gid, char *err, size_t errlen);
+size_t mxd_handle(struct mxd_ctx *ctx, const char *block, size_t len, long long now,
+                  char *out, size_t outlen);
+int mxd_serve(int lfd, struct mxd_ctx *ctx);
+
+#endif
