@@ -168,12 +168,16 @@ static int check_value(const struct surel_cfg_key *k, const char *v, char *why, 
             return -1;
         }
         return 0;
-    case CFG_DOMAIN:
-        if (!surel_domain_valid(v)) {
+    case CFG_DOMAIN: {
+        char lower[256];
+        surel_strlcpy(lower, v, sizeof(lower));
+        surel_lower(lower);
+        if (!surel_domain_valid(lower))
             snprintf(why, n, "'%s' is not a domain name", v);
-            return -1;
-        }
-        return 0;
+        else if (strcmp(lower, v) != 0)
+            snprintf(why, n, "write '%s' in lower case", v);
+        return strcmp(lower, v) == 0 && surel_domain_valid(v) ? 0 : -1;
+    }
     case CFG_SIZE:
         if ((x = surel_parse_size(v)) < 0) {
             snprintf(why, n, "'%s' is not a size (e.g. 512K, 10M)", v);

@@ -68,6 +68,15 @@ struct list_out {
     long long n;
 };
 
+/* A CSV field, quoted by libcsv only when it has to be. */
+static void csv_put(FILE *fp, const char *s)
+{
+    if (strpbrk(s, ",\"\r\n") != NULL || (*s && (s[0] == ' ' || s[strlen(s) - 1] == ' ')))
+        csv_fwrite(fp, s, strlen(s));
+    else
+        fputs(s, fp);
+}
+
 /* A JSON string with the escapes JSON needs. */
 static void json_string(const char *s)
 {
@@ -93,7 +102,7 @@ static int list_one(const struct roster_person *p, void *ctx)
                                         "nisn", "mailbox"};
     if (strcmp(o->format, "csv") == 0) {
         for (int i = 0; i < 7; i++) {
-            csv_fwrite(stdout, f[i], strlen(f[i]));
+            csv_put(stdout, f[i]);
             putchar(i < 6 ? ',' : '\n');
         }
     } else if (strcmp(o->format, "json") == 0) {

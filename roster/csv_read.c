@@ -25,6 +25,7 @@ struct parse_state {
     struct csv_table *t;
     struct csv_row cur;
     int line;           /* line being fed */
+    int row_start;      /* line where the row being parsed began */
     int failed;
 };
 
@@ -47,7 +48,7 @@ static void on_field(void *data, size_t len, void *ctx)
     char *trimmed = surel_trim(copy);
     memmove(copy, trimmed, strlen(trimmed) + 1);
     if (ps->cur.nfields == 0)
-        ps->cur.line = ps->line;
+        ps->cur.line = ps->row_start;
     ps->cur.fields[ps->cur.nfields++] = copy;
 }
 
@@ -155,6 +156,8 @@ int csv_table_parse(const char *name, const char *data, size_t len, struct csv_t
         const char *nl = memchr(data + pos, '\n', len - pos);
         size_t n = nl ? (size_t)(nl - (data + pos)) + 1 : len - pos;
         ps.line++;
+        if (p.pstate == 0)              /* libcsv's ROW_NOT_BEGUN */
+            ps.row_start = ps.line;
         if (csv_parse(&p, data + pos, n, on_field, on_row, &ps) != n) {
             snprintf(err, errlen, "%s:%d: %s", name, ps.line, csv_strerror(csv_error(&p)));
             ps.failed = 2;
@@ -163,7 +166,7 @@ int csv_table_parse(const char *name, const char *data, size_t len, struct csv_t
     }
     if (!ps.failed && csv_fini(&p, on_field, on_row, &ps) != 0) {
         snprintf(err, errlen, "%s:%d: %s (a quote is not closed)", name,
-                 ps.cur.line ? ps.cur.line : ps.line, csv_strerror(csv_error(&p)));
+                 ps.row_start, csv_strerror(csv_error(&p)));
         ps.failed = 2;
     }
     csv_free(&p);
