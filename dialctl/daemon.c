@@ -1,0 +1,412 @@
+/*
+ * NAME
+ *	daemon 3
+ * SUMMARY
+ *	the dialctl daemon
+ * SYNOPSIS
+ *	See daemon.h.
+ * DESCRIPTION
+ *	One thread, one poll() loop over the control socket and a
+ *	signalfd.  Blocking steps (postqueue, ETRN) are short and bounded
+ *	by their own timeouts.
+ * DIAGNOSTICS
+ *	See daemon.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "control.h"
+#include "daemon.h"
+#include "ledger.h"
+#include "log.h"
+#include "queue.h"
+#include "session.h"
+#include "triggers.h"
+#include "util.h"
+
+struct daemon {
+    struct conf conf;
+    const char *config_path;
+    struct ledger *ledger;
+    struct session s;
+    int listen_fd, sig_fd, lock_fd;
+    long long next_schedule, next_queue_check, retry_at, last_refusal;
+    char retry_trigger[32];
+    int reload_wanted, stop_wanted;
+    char last_event[300];
+};
+
+/* Record a decision in the log, the ledger and for "status". */
+static void event(struct daemon *d, const char *kind, const char *text)
+{
+    surel_info("%s: %s", kind, text);
+    snprintf(d->last_event, sizeof(d->last_event), "%s: %s", kind, text);
+    if (d->ledger != NULL && ledger_add_event(d->ledger, surel_now(), kind, text) < 0)
+        surel_error("%s", ledger_errmsg(d->ledger));
+}
+
+/* What this month cost so far, from the ledger. */
+static void month_used(struct daemon *d, long long now, struct budget_used *u)
+{
+    struct ledger_sum sum;
+    long long from, to;
+    month_bounds(now, &from, &to);
+    memset(u, 0, sizeof(*u));
+    if (ledger_total(d->ledger, from, to, &sum) == 0) {
+        u->money = sum.cost;
+        u->seconds = sum.billed_seconds;
+    } else {
+        surel_error("%s", ledger_errmsg(d->ledger));
+    }
+}
+
+/* Start a session unless the budget forbids it; returns 0 if started. */
+static int start_session(struct daemon *d, const char *trigger, int forced, char *why, size_t len)
+{
+    long long now = surel_now();
+    struct budget_used u;
+    const char *bwhy;
+    if (d->s.state != S_IDLE) {
+        snprintf(why, len, "a session is already %s", session_state_name(d->s.state));
+        return -1;
+    }
+    month_used(d, now, &u);
+    if (!forced && !budget_may_start(&d->conf.budget, &d->conf.tariff, &u, &bwhy)) {
+        snprintf(why, len, "%s trigger refused: %s (Rp %lld spent this month;"
+                 " 'dialctl dial --force' overrides)", trigger, bwhy, u.money);
+        if (strcmp(trigger, "manual") == 0 || now - d->last_refusal >= 3600) {
+            event(d, "refused", why);
+            d->last_refusal = now;
+        }
+        return -1;
+    }
+    if (strcmp(trigger, "retry") == 0)
+        trigger = d->retry_trigger;
+    d->retry_at = 0;
+    session_begin(&d->s, &d->conf, d->ledger, trigger, forced, &u, now);
+    return 0;
+}
+
+/* Look at the queue and the clock; start a session when a trigger fires. */
+static void check_triggers(struct daemon *d, long long now)
+{
+    struct trigger_facts f = {now, d->next_schedule, d->retry_at, 0, 0, 0,
+                              d->conf.queue_messages, d->conf.queue_age};
+    char why[400];
+    if ((f.queue_messages > 0 || f.queue_age > 0) && now >= d->next_queue_check) {
+        struct queue_cmd qc = {d->conf.postqueue, d->conf.postfix_config, 30};
+        struct queue_summary q;
+        d->next_queue_check = now + d->conf.check_interval;
+        if (queue_read(&qc, d->conf.domains, &q, why, sizeof(why)) == 0) {
+            f.queue_known = 1;
+            f.outbound = q.outbound - q.outbound_waiting;   /* held, not on their way */
+            f.oldest = q.oldest;
+            queue_summary_free(&q);
+        } else {
+            surel_warn("cannot read the queue: %s", why);
+        }
+    }
+    const char *t = trigger_due(&f);
+    if (t == NULL)
+        return;
+    if (strcmp(t, "schedule") == 0)
+        d->next_schedule = schedule_next(&d->conf.schedule, now);
+    if (start_session(d, t, 0, why, sizeof(why)) < 0 && strcmp(t, "retry") == 0)
+        d->retry_at = 0;
+}
+
+/* (Re)read surel.ini; keep the old settings when the new file is bad. */
+static int reload(struct daemon *d, int first)
+{
+    struct conf c;
+    char err[512];
+    if (conf_load(d->config_path, &c, err, sizeof(err)) < 0
+        || (conf_read_secrets(&c, err, sizeof(err)) < 0 && (conf_free(&c), 1))) {
+        if (first)
+            surel_fatal(EX_CONFIG, "%s", err);
+        surel_error("reload refused, keeping the old settings: %s", err);
+        return -1;
+    }
+    if (exchange_find(c.mode) == NULL) {
+        conf_free(&c);
+        surel_fatal(EX_CONFIG, "[dial] mode: no such mode");
+    }
+    if (!first)
+        conf_free(&d->conf);
+    d->conf = c;
+    d->next_schedule = schedule_next(&d->conf.schedule, surel_now());
+    d->next_queue_check = 0;
+    if (!first)
+        surel_info("configuration reloaded from %s", d->config_path);
+    return 0;
+}
+
+/* Append formatted text to a reply buffer. */
+__attribute__((format(printf, 3, 4)))
+static void say(char *buf, size_t len, const char *fmt, ...)
+{
+    size_t n = strlen(buf);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n < len)
+        vsnprintf(buf + n, len - n, fmt, ap);
+    va_end(ap);
+}
+
+/* Local time as "YYYY-MM-DD HH:MM:SS". */
+static const char *when(long long t, char *buf, size_t len)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    localtime_r(&tt, &tm);
+    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+    return buf;
+}
+
+/* The link and queue lines of "dialctl status". */
+static void status_link_queue(struct daemon *d, char *out, size_t len, long long now)
+{
+    struct queue_cmd qc = {d->conf.postqueue, d->conf.postfix_config, 30};
+    struct queue_summary q;
+    char why[300], t[32];
+    if (d->s.state != S_IDLE && d->s.link_up)
+        say(out, len, "link: up on %s, %s -> %s, for %lld s, %lld tcp session(s)\n",
+            d->s.ifname, d->s.local, *d->s.remote ? d->s.remote : "?", now - d->s.up_at,
+            (long long)d->s.tcp_now);
+    else
+        say(out, len, "link: down\n");
+    if (queue_read(&qc, d->conf.domains, &q, why, sizeof(why)) == 0) {
+        say(out, len, "queue: %d outbound (%d being delivered, %d held, %d deferred)",
+            q.outbound, q.outbound_waiting, q.outbound_held, q.outbound_failed);
+        if (q.oldest > 0)
+            say(out, len, ", oldest since %s", when(q.oldest, t, sizeof(t)));
+        say(out, len, "; %d in all\n", q.total);
+        queue_summary_free(&q);
+    } else {
+        say(out, len, "queue: unknown (%s)\n", why);
+    }
+}
+
+/* The answer to "status". */
+static void status(struct daemon *d, char *out, size_t len)
+{
+    long long now = surel_now(), left;
+    struct budget_used u;
+    char t[32];
+    say(out, len, "ok\nstate: %s", session_state_name(d->s.state));
+    if (d->s.state != S_IDLE)
+        say(out, len, " (trigger %s, attempt %d of %d)", d->s.trigger, d->s.attempts,
+            d->conf.attempts);
+    say(out, len, "\n");
+    status_link_queue(d, out, len, now);
+    if (d->retry_at > 0)
+        say(out, len, "next trigger: %s (retry of %s)\n", when(d->retry_at, t, sizeof(t)),
+            d->retry_trigger);
+    else if (d->next_schedule > 0)
+        say(out, len, "next trigger: %s (schedule)\n", when(d->next_schedule, t, sizeof(t)));
+    else
+        say(out, len, "next trigger: none scheduled\n");
+    if (d->conf.queue_messages > 0 || d->conf.queue_age > 0)
+        say(out, len, "queue trigger: %lld message(s) or %lld s old\n", d->conf.queue_messages,
+            d->conf.queue_age);
+    month_used(d, now, &u);
+    say(out, len, "month to date: Rp %lld, %lld billed minute(s)", u.money, u.seconds / 60);
+    if ((left = budget_money_left(&d->conf.budget, &u)) >= 0)
+        say(out, len, ", budget left Rp %lld", left);
+    if ((left = budget_seconds_left(&d->conf.budget, &u)) >= 0)
+        say(out, len, ", %lld minute(s) left", left / 60);
+    say(out, len, "\n");
+    if (*d->last_event)
+        say(out, len, "last event: %s\n", d->last_event);
+}
+
+/* Hook reports: "hook up IF TTY SPEED LOCAL REMOTE" / "hook down CT SENT RCVD". */
+static void hook(struct daemon *d, const char *line, char *out, size_t len)
+{
+    char ifn[32], tty[64], speed[16], local[64], remote[64];
+    long long ct, sent, rcvd;
+    long long now = surel_now();
+    if (sscanf(line, "hook up %31s %63s %15s %63s %63s", ifn, tty, speed, local, remote) == 5) {
+        session_link_up(&d->s, ifn, local, remote, now);
+        say(out, len, "ok\n");
+    } else if (sscanf(line, "hook down %lld %lld %lld", &ct, &sent, &rcvd) == 3) {
+        session_link_down(&d->s, ct, sent, rcvd, now);
+        say(out, len, "ok\n");
+    } else {
+        say(out, len, "error: malformed hook report\n");
+    }
+}
+
+/* Answer one control request. */
+static void request(struct daemon *d, const char *line, uid_t uid, char *out, size_t len)
+{
+    char why[400];
+    if (strcmp(line, "status") == 0) {
+        status(d, out, len);
+    } else if (strcmp(line, "dial") == 0 || strcmp(line, "dial force") == 0) {
+        if (start_session(d, "manual", line[4] != '\0', why, sizeof(why)) == 0)
+            say(out, len, "ok\ndialling (trigger manual%s)\n", line[4] ? ", forced" : "");
+        else
+            say(out, len, "error: %s\n", why);
+    } else if (strcmp(line, "hangup") == 0) {
+        if (d->s.state == S_IDLE) {
+            say(out, len, "error: no session to hang up\n");
+        } else {
+            session_hangup(&d->s, "hang-up asked by hand");
+            say(out, len, "ok\nhanging up\n");
+        }
+    } else if (strncmp(line, "hook ", 5) == 0) {
+        if (uid != 0 && uid != getuid())
+            say(out, len, "error: hook reports are taken from root only\n");
+        else
+            hook(d, line, out, len);
+    } else {
+        say(out, len, "error: unknown request '%.40s'\n", line);
+    }
+}
+
+/* Accept a client and answer it. */
+static void serve(struct daemon *d)
+{
+    char line[512], out[4096] = "";
+    uid_t uid;
+    int fd;
+    if (control_read(d->listen_fd, &fd, line, sizeof(line), &uid) < 0)
+        return;
+    request(d, line, uid, out, sizeof(out));
+    control_write(fd, out);
+    close(fd);
+}
+
+/* Handle pending signals. */
+static void on_signals(struct daemon *d)
+{
+    struct signalfd_siginfo si;
+    while (read(d->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        if (si.ssi_signo == SIGCHLD) {
+            session_reap(&d->s, surel_now());
+        } else if (si.ssi_signo == SIGHUP) {
+            d->reload_wanted = 1;
+        } else if (!d->stop_wanted) {
+            surel_info("signal %u: stopping", si.ssi_signo);
+            d->stop_wanted = 1;
+            d->s.now = surel_now();
+            session_hangup(&d->s, "dialctl is stopping");
+        }
+    }
+}
+
+/* Take the one-instance lock; fatal if another daemon holds it. */
+static void take_lock(struct daemon *d)
+{
+    char dir[4096], pid[32];
+    surel_strlcpy(dir, d->conf.lock, sizeof(dir));
+    if (strrchr(dir, '/') != NULL && strrchr(dir, '/') != dir) {
+        *strrchr(dir, '/') = '\0';
+        surel_mkdirs(dir, 0755);
+    }
+    d->lock_fd = open(d->conf.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (d->lock_fd < 0)
+        surel_fatal(EX_CANTCREAT, "%s: %s", d->conf.lock, strerror(errno));
+    if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0)
+        surel_fatal(EX_TEMPFAIL, "%s: another dialctl daemon is running", d->conf.lock);
+    snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+    if (ftruncate(d->lock_fd, 0) < 0 || write(d->lock_fd, pid, strlen(pid)) < 0)
+        surel_warn("%s: cannot write the pid: %s", d->conf.lock, strerror(errno));
+}
+
+/* Lock, ledger, signals, socket. */
+static void setup(struct daemon *d)
+{
+    char err[512];
+    sigset_t set;
+    take_lock(d);
+    if (ledger_open(d->conf.ledger, LEDGER_WRITE | LEDGER_CREATE, &d->ledger, err, sizeof(err)) < 0)
+        surel_fatal(EX_CANTCREAT, "%s", err);
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    d->sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+    signal(SIGPIPE, SIG_IGN);
+    if (d->sig_fd < 0)
+        surel_fatal(EX_OSERR, "signalfd: %s", strerror(errno));
+    d->listen_fd = control_listen(d->conf.socket, d->conf.socket_group, err, sizeof(err));
+    if (d->listen_fd < 0)
+        surel_fatal(EX_CANTCREAT, "%s", err);
+}
+
+/* Once a second: drive the session or look at the triggers. */
+static void tick(struct daemon *d)
+{
+    long long now = surel_now();
+    if (d->s.state != S_IDLE) {
+        session_tick(&d->s, now);
+        if (d->s.state != S_IDLE)
+            return;
+        if (d->s.result == SESSION_FAILED && !d->stop_wanted) {
+            d->retry_at = now + d->conf.retry_delay;
+            surel_strlcpy(d->retry_trigger, d->s.trigger, sizeof(d->retry_trigger));
+            char t[32], text[200];
+            snprintf(text, sizeof(text), "session failed; trigger %s retried at %s", d->s.trigger,
+                     when(d->retry_at, t, sizeof(t)));
+            event(d, "failed", text);
+        }
+    }
+    if (d->reload_wanted) {
+        d->reload_wanted = 0;
+        reload(d, 0);
+    }
+    if (!d->stop_wanted)
+        check_triggers(d, now);
+}
+
+int daemon_run(const char *config_path)
+{
+    struct daemon d;
+    memset(&d, 0, sizeof(d));
+    d.config_path = config_path;
+    reload(&d, 1);
+    setup(&d);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    surel_info("started: socket %s, ledger %s, mode %s, pppd %s call %s", d.conf.socket,
+               d.conf.ledger, d.conf.mode, d.conf.pppd, d.conf.peer);
+    long long last_tick = 0;
+    while (!(d.stop_wanted && d.s.state == S_IDLE)) {
+        struct pollfd p[2] = {{d.listen_fd, POLLIN, 0}, {d.sig_fd, POLLIN, 0}};
+        if (poll(p, 2, 250) < 0 && errno != EINTR)
+            surel_fatal(EX_OSERR, "poll: %s", strerror(errno));
+        if (p[1].revents & POLLIN)
+            on_signals(&d);
+        if (p[0].revents & POLLIN)
+            serve(&d);
+        if (surel_now() != last_tick) {
+            last_tick = surel_now();
+            tick(&d);
+        }
+    }
+    surel_info("stopped");
+    close(d.listen_fd);
+    unlink(d.conf.socket);
+    close(d.sig_fd);
+    close(d.lock_fd);
+    ledger_close(d.ledger);
+    conf_free(&d.conf);
+    curl_global_cleanup();
+    return EX_OK;
+}

@@ -1,0 +1,43 @@
+/*
+ * NAME
+ *	exchange 3h
+ * SUMMARY
+ *	how a session moves the mail once the link is up
+ * SYNOPSIS
+ *	#include "exchange.h"
+ *
+ *	const struct exchange_ops *exchange_find(const char *mode);
+ * DESCRIPTION
+ *	A mode is a small set of functions that the session calls; the
+ *	triggers, budget, drain detection, hang-up and ledger are the
+ *	session's and are the same for every mode.
+ *
+ *	start	  move the mail both ways: for "etrn", postqueue -f (the
+ *		  outbound mail goes to the ISP's smarthost) then ETRN for
+ *		  each domain (the ISP connects back with the held inbound
+ *		  mail).  Fills result with the servers' answers and errors.
+ *	repeat	  ask again for mail that the ISP may have held back (for
+ *		  "etrn": ETRN once more).
+ *
+ *	Both return 0 on success, -1 when something failed (it is in
+ *	result->errors; the session goes on and drains what it can).
+ */
+#ifndef DIALCTL_EXCHANGE_H
+#define DIALCTL_EXCHANGE_H
+
+#include "conf.h"
+
+struct exchange_result {
+    char reply[256];     /* the servers' answers, for the ledger */
+    char errors[512];
+};
+
+struct exchange_ops {
+    const char *name;
+    int (*start)(const struct conf *c, struct exchange_result *r);
+    int (*repeat)(const struct conf *c, struct exchange_result *r);
+};
+
+const struct exchange_ops *exchange_find(const char *mode);
+
+#endif
