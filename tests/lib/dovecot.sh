@@ -21,7 +21,10 @@
 #	at INI, plus: listen = ADDR, IMAP on 143, POP3 on 110, LMTP on ADDR:24
 #	and on the unix socket DIR/run/dovecot-lmtp (user postfix, mode 0600),
 #	the SASL socket DIR/run/auth-postfix (user and group postfix, 0660),
-#	ssl = no, plaintext auth allowed, first_valid_uid = 1.
+#	ssl = no, plaintext auth allowed, first_valid_uid = 1,
+#	auth_failure_delay = 0 and no anvil-auth-penalty socket, so that
+#	repeated failed logins from one address are not slowed by Dovecot's
+#	auth penalty of up to 15 s.
 #
 #	Dovecot's auth process loads modules only from its compiled-in
 #	directory (/usr/lib/dovecot/modules/auth).  So as not to touch that
@@ -102,6 +105,12 @@ _dc_write_conf() {
 		  inet_listener lmtp {
 		    address = $addr
 		    port = 24
+		  }
+		}
+		# no auth penalty (up to 15 s) for repeated failures from one address
+		service anvil {
+		  unix_listener anvil-auth-penalty {
+		    mode = 0
 		  }
 		}
 		service imap-login {
