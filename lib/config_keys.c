@@ -36,11 +36,13 @@ static const struct surel_cfg_key base_keys[] = {
 extern const struct surel_cfg_key surel_cfg_quota_keys[];   /* config_keys_quota.c */
 extern const struct surel_cfg_key surel_cfg_mxd_keys[];     /* config_keys_mxd.c */
 extern const struct surel_cfg_key surel_cfg_dialctl_keys[]; /* config_keys_dialctl.c */
+extern const struct surel_cfg_key surel_cfg_milter_keys[];  /* config_keys_milter.c */
 
 const struct surel_cfg_key *const surel_cfg_tables[] = {
     base_keys,
     surel_cfg_quota_keys,
     surel_cfg_mxd_keys,
     surel_cfg_dialctl_keys,
+    surel_cfg_milter_keys,
     NULL
 };

@@ -1,0 +1,295 @@
+/*
+ * NAME
+ *	milter 3
+ * SUMMARY
+ *	surel-milter's libmilter callbacks
+ * DESCRIPTION
+ *	See milter.h.  Per-connection state lives in struct conn, attached
+ *	with smfi_setpriv (libmilter runs the callbacks of one connection on
+ *	different worker threads, so nothing is thread-local).  The message
+ *	part of it is reset at MAIL FROM, end of message and abort.
+ *
+ *	Stages: MAIL FROM checks the login (active?) and the envelope sender;
+ *	RCPT TO checks each recipient (outside mail allowed? daily message
+ *	allowance? a list from outside?) and refuses only that recipient;
+ *	the From header is checked at end of headers; size and the daily
+ *	byte allowance at end of message, where accepted outside mail is
+ *	counted.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "log.h"
+#include "milter.h"
+#include "store.h"
+#include "util.h"
+
+#define MAX_FROM 8
+
+static struct policy_rules rules;
+
+/* What one SMTP connection carries, and the message under way. */
+struct conn {
+    struct policy_sender sender;
+    int lookup_failed;                  /* roster unreadable at MAIL */
+    int outside;                        /* accepted outside recipients */
+    long long size;                     /* header + body bytes (CRLF) */
+    int nfrom;                          /* From header addresses seen */
+    char from[MAX_FROM][POLICY_ADDR_MAX];
+    int from_overflow;
+};
+
+void milter_setup(const struct policy_rules *pr)
+{
+    rules = *pr;
+}
+
+/* This connection's state, created at first use. */
+static struct conn *conn_of(SMFICTX *ctx)
+{
+    struct conn *c = smfi_getpriv(ctx);
+    if (c == NULL) {
+        c = calloc(1, sizeof(*c));
+        if (c != NULL && smfi_setpriv(ctx, c) != MI_SUCCESS) {
+            free(c);
+            c = NULL;
+        }
+    }
+    return c;
+}
+
+/* Forget the message (keeps nothing from one message to the next). */
+static void message_reset(struct conn *c)
+{
+    memset(c, 0, sizeof(*c));
+}
+
+/* The queue id for the log, or "NOQUEUE" before Postfix has one. */
+static const char *qid(SMFICTX *ctx)
+{
+    const char *i = smfi_getsymval(ctx, "i");
+    return i != NULL ? i : "NOQUEUE";
+}
+
+/* Send a policy reply to Postfix and return the matching libmilter code. */
+static sfsistat answer(SMFICTX *ctx, struct conn *c, const struct policy_reply *r,
+                       const char *addr)
+{
+    char a[POLICY_ADDR_MAX];
+    if (r->verdict == POLICY_ACCEPT)
+        return SMFIS_CONTINUE;
+    surel_strlcpy(a, addr ? addr : "", sizeof(a));
+    size_t n = strlen(a);
+    if (n >= 2 && a[0] == '<' && a[n - 1] == '>') {    /* log every address as <a@b> */
+        memmove(a, a + 1, n - 2);
+        a[n - 2] = '\0';
+    }
+    surel_info("%s: %s: login=%s rule=%s addr=<%s>: %s %s %s", qid(ctx),
+               r->verdict == POLICY_REJECT ? "reject" : "tempfail",
+               c != NULL && c->sender.authenticated ? c->sender.login : "-",
+               r->rule, a, r->code, r->xcode, r->en);
+    if (smfi_setmlreply(ctx, r->code, r->xcode, r->id, r->en, NULL) != MI_SUCCESS)
+        surel_warn("%s: cannot set the reply for rule %s", qid(ctx), r->rule);
+    return r->verdict == POLICY_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+}
+
+/* Temp-fail with the standard "roster unreadable" reply. */
+static sfsistat tempfail(SMFICTX *ctx, struct conn *c, const char *what, const char *addr)
+{
+    struct policy_reply r;
+    policy_tempfail(&r, what);
+    return answer(ctx, c, &r, addr);
+}
+
+/* Fill c->sender from {auth_authen} and the roster; -1 if unreadable. */
+static int identify(SMFICTX *ctx, struct conn *c)
+{
+    const char *login = smfi_getsymval(ctx, "{auth_authen}");
+    if (login == NULL || *login == '\0')
+        return 0;
+    c->sender.authenticated = 1;
+    policy_normal_login(&rules, login, c->sender.login, sizeof(c->sender.login));
+    int rc = store_person(c->sender.login, &c->sender.person);
+    if (rc < 0)
+        return -1;
+    c->sender.known = rc == 1;
+    return 0;
+}
+
+/* May the login send as this school address (a group with may_send_as)? */
+static int may_send_as(const struct conn *c, const char *addr)
+{
+    char local[POLICY_ADDR_MAX];
+    if (!c->sender.known || !rules.send_as_groups
+        || policy_classify(&rules, addr, c->sender.person.username, local, sizeof(local))
+           != ADDR_SCHOOL)
+        return 0;
+    return store_may_send_as(c->sender.person.username, local);
+}
+
+/* MAIL FROM: who is sending, and may they use this envelope sender? */
+static sfsistat on_envfrom(SMFICTX *ctx, char **argv)
+{
+    struct conn *c = conn_of(ctx);
+    struct policy_reply r;
+    const char *from = argv[0] ? argv[0] : "";
+    if (c == NULL)
+        return tempfail(ctx, NULL, "out of memory", from);
+    message_reset(c);
+    if (identify(ctx, c) < 0)
+        return tempfail(ctx, c, "roster unreadable", from);
+    if (policy_login(&rules, &c->sender, &r) != POLICY_ACCEPT)
+        return answer(ctx, c, &r, from);
+    int ok = c->sender.authenticated ? may_send_as(c, from) : 0;
+    if (ok < 0)
+        return tempfail(ctx, c, "roster unreadable", from);
+    policy_sender_address(&rules, &c->sender, from, ok, 0, &r);
+    return answer(ctx, c, &r, from);
+}
+
+/* RCPT TO: one recipient; a refusal affects only this recipient. */
+static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
+{
+    struct conn *c = conn_of(ctx);
+    struct policy_reply r;
+    struct policy_usage used = {0, 0};
+    const char *to = argv[0] ? argv[0] : "";
+    if (c == NULL)
+        return tempfail(ctx, NULL, "out of memory", to);
+    int outside = policy_classify(&rules, to, NULL, NULL, 0) == ADDR_OUTSIDE;
+    if (c->sender.authenticated && outside
+        && store_usage(c->sender.person.username, surel_now(), &used) < 0)
+        return tempfail(ctx, c, "usage counters unreadable", to);
+    if (policy_recipient(&rules, &c->sender, to, &used, &r) != POLICY_ACCEPT)
+        return answer(ctx, c, &r, to);
+    c->outside += outside;
+    return SMFIS_CONTINUE;
+}
+
+/* Collect the addresses of a From header ("Name <a@b>, c@d"). */
+static void collect_from(struct conn *c, const char *value)
+{
+    char buf[4096];
+    char *save = NULL;
+    surel_strlcpy(buf, value, sizeof(buf));
+    for (char *tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+        char *lt = strrchr(tok, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+        if (lt != NULL && gt != NULL) {
+            *gt = '\0';
+            tok = lt + 1;
+        } else if (lt != NULL || strchr(tok, '@') == NULL) {
+            continue;                   /* a display name cut by a comma */
+        }
+        if (c->nfrom == MAX_FROM) {
+            c->from_overflow = 1;
+            return;
+        }
+        surel_strlcpy(c->from[c->nfrom++], surel_trim(tok), POLICY_ADDR_MAX);
+    }
+}
+
+/* Each header: count its bytes; keep the From addresses. */
+static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
+{
+    struct conn *c = conn_of(ctx);
+    if (c == NULL)
+        return tempfail(ctx, NULL, "out of memory", "");
+    c->size += (long long)strlen(name) + 2 + (long long)strlen(value) + 2;
+    if (strcasecmp(name, "From") == 0 && c->sender.authenticated)
+        collect_from(c, value);
+    return SMFIS_CONTINUE;
+}
+
+/* End of headers: every From address must be the sender's own (or a group's). */
+static sfsistat on_eoh(SMFICTX *ctx)
+{
+    struct conn *c = conn_of(ctx);
+    struct policy_reply r;
+    if (c == NULL)
+        return tempfail(ctx, NULL, "out of memory", "");
+    c->size += 2;                       /* the blank line after the headers */
+    if (!c->sender.authenticated)
+        return SMFIS_CONTINUE;
+    if (c->from_overflow) {
+        policy_sender_address(&rules, &c->sender, "too-many-from-addresses", 0, 1, &r);
+        return answer(ctx, c, &r, "too-many-from-addresses");
+    }
+    for (int i = 0; i < c->nfrom; i++) {
+        int ok = may_send_as(c, c->from[i]);
+        if (ok < 0)
+            return tempfail(ctx, c, "roster unreadable", c->from[i]);
+        if (policy_sender_address(&rules, &c->sender, c->from[i], ok, 1, &r) != POLICY_ACCEPT)
+            return answer(ctx, c, &r, c->from[i]);
+    }
+    return SMFIS_CONTINUE;
+}
+
+/* Body chunks: only their size matters (Postfix sends CRLF lines). */
+static sfsistat on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
+{
+    struct conn *c = conn_of(ctx);
+    (void)chunk;
+    if (c == NULL)
+        return tempfail(ctx, NULL, "out of memory", "");
+    c->size += (long long)len;
+    return SMFIS_CONTINUE;
+}
+
+/* End of message: size cap and daily bytes for outside mail, then count it. */
+static sfsistat on_eom(SMFICTX *ctx)
+{
+    struct conn *c = conn_of(ctx);
+    struct policy_reply r;
+    struct policy_usage used = {0, 0};
+    sfsistat rc = SMFIS_CONTINUE;
+    if (c == NULL)
+        return tempfail(ctx, NULL, "out of memory", "");
+    long long now = surel_now();
+    if (c->sender.authenticated && c->outside > 0) {
+        if (store_usage(c->sender.person.username, now, &used) < 0)
+            rc = tempfail(ctx, c, "usage counters unreadable", "");
+        else if (policy_message(&rules, &c->sender, c->size, c->outside, &used, &r)
+                 != POLICY_ACCEPT)
+            rc = answer(ctx, c, &r, "");
+        else if (store_count(c->sender.person.username, now, c->size) < 0)
+            rc = tempfail(ctx, c, "usage counters unwritable", "");
+        else
+            surel_info("%s: outside mail: login=%s size=%lld recipients=%d", qid(ctx),
+                       c->sender.login, c->size, c->outside);
+    }
+    message_reset(c);
+    return rc;
+}
+
+/* The message was given up: forget it. */
+static sfsistat on_abort(SMFICTX *ctx)
+{
+    struct conn *c = smfi_getpriv(ctx);
+    if (c != NULL)
+        message_reset(c);
+    return SMFIS_CONTINUE;
+}
+
+/* The connection ends: free its state. */
+static sfsistat on_close(SMFICTX *ctx)
+{
+    free(smfi_getpriv(ctx));
+    smfi_setpriv(ctx, NULL);
+    return SMFIS_CONTINUE;
+}
+
+struct smfiDesc milter_desc = {
+    .xxfi_name = "surel-milter",
+    .xxfi_version = SMFI_VERSION,
+    .xxfi_flags = 0,
+    .xxfi_envfrom = on_envfrom,
+    .xxfi_envrcpt = on_envrcpt,
+    .xxfi_header = on_header,
+    .xxfi_eoh = on_eoh,
+    .xxfi_body = on_body,
+    .xxfi_eom = on_eom,
+    .xxfi_abort = on_abort,
+    .xxfi_close = on_close,
+};

@@ -1,0 +1,318 @@
+/*
+ * NAME
+ *	policy 3
+ * SUMMARY
+ *	the school's mail rules as pure decisions, apart from libmilter
+ * DESCRIPTION
+ *	See policy.h.  The reply texts live next to the rule they explain.
+ *	Codes: 550 5.7.1 for a rule that refuses, 552 5.3.4 for the size
+ *	cap, 451 4.3.0 when the roster cannot be read.
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "policy.h"
+#include "util.h"
+
+static const char *const role_id[ROLE_COUNT] = {"siswa", "guru", "staf", "admin"};
+static const char *const role_en[ROLE_COUNT] = {"students", "teachers", "staff", "administrators"};
+
+/* Fill a reply; a helper so every refusal carries both languages. */
+static int reply(struct policy_reply *out, enum policy_verdict v, const char *rule,
+                 const char *code, const char *xcode, const char *id, const char *en)
+{
+    memset(out, 0, sizeof(*out));
+    out->verdict = v;
+    out->rule = rule;
+    surel_strlcpy(out->code, code, sizeof(out->code));
+    surel_strlcpy(out->xcode, xcode, sizeof(out->xcode));
+    surel_strlcpy(out->id, id, sizeof(out->id));
+    surel_strlcpy(out->en, en, sizeof(out->en));
+    return v;
+}
+
+/* An accepting reply with nothing to say. */
+static int ok_reply(struct policy_reply *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->verdict = POLICY_ACCEPT;
+    out->rule = "ok";
+    return POLICY_ACCEPT;
+}
+
+/* snprintf into a fixed buffer; a short helper for the reply texts. */
+static const char *fmt(char *buf, size_t len, const char *f, ...)
+    __attribute__((format(printf, 3, 4)));
+static const char *fmt(char *buf, size_t len, const char *f, ...)
+{
+    va_list ap;
+    va_start(ap, f);
+    vsnprintf(buf, len, f, ap);
+    va_end(ap);
+    return buf;
+}
+
+/* A size for people: "512 KB", "10 MB", "1.5 MB". */
+static const char *human(long long n, char *buf, size_t len)
+{
+    if (n >= 1024 * 1024 && n % (1024 * 1024) == 0)
+        snprintf(buf, len, "%lld MB", n / (1024 * 1024));
+    else if (n >= 1024 * 1024)
+        snprintf(buf, len, "%.1f MB", (double)n / (1024.0 * 1024.0));
+    else
+        snprintf(buf, len, "%lld KB", (n + 1023) / 1024);
+    return buf;
+}
+
+int policy_word_in(const char *list, const char *word)
+{
+    size_t n = strlen(word);
+    const char *p = list;
+    if (n == 0)
+        return 0;
+    while (*p) {
+        while (*p == ' ' || *p == ',' || *p == '\t')
+            p++;
+        size_t w = strcspn(p, " ,\t");
+        if (w == n && strncasecmp(p, word, n) == 0)
+            return 1;
+        p += w;
+    }
+    return 0;
+}
+
+/* Strip angle brackets and blanks: "<a@b>" -> "a@b". */
+static void bare_address(const char *addr, char *out, size_t len)
+{
+    char buf[POLICY_ADDR_MAX];
+    surel_strlcpy(buf, addr ? addr : "", sizeof(buf));
+    char *p = surel_trim(buf);
+    size_t n = strlen(p);
+    if (n >= 2 && p[0] == '<' && p[n - 1] == '>') {
+        p[n - 1] = '\0';
+        p++;
+    }
+    surel_strlcpy(out, surel_trim(p), len);
+}
+
+enum policy_addr_kind policy_classify(const struct policy_rules *pr, const char *addr,
+                                      const char *username, char *local, size_t len)
+{
+    char a[POLICY_ADDR_MAX];
+    bare_address(addr, a, sizeof(a));
+    if (local != NULL && len > 0)
+        local[0] = '\0';
+    if (a[0] == '\0')
+        return ADDR_NULL;
+    char *at = strrchr(a, '@');
+    if (at == NULL || strcasecmp(at + 1, pr->domain) != 0)
+        return ADDR_OUTSIDE;
+    *at = '\0';
+    a[strcspn(a, "+")] = '\0';              /* recipient_delimiter */
+    surel_lower(a);
+    if (local != NULL)
+        surel_strlcpy(local, a, len);
+    return username != NULL && strcmp(a, username) == 0 ? ADDR_OWN : ADDR_SCHOOL;
+}
+
+int policy_is_list(const char *local)
+{
+    if (strncmp(local, "kelas-", 6) == 0 && local[6] != '\0')
+        return 1;
+    for (int r = 0; r < ROLE_COUNT; r++)
+        if (strcmp(local, roster_role_list((enum roster_role)r)) == 0)
+            return 1;
+    return 0;
+}
+
+void policy_normal_login(const struct policy_rules *pr, const char *login, char *out, size_t len)
+{
+    surel_strlcpy(out, login ? login : "", len);
+    surel_lower(out);
+    char *at = strrchr(out, '@');
+    if (at != NULL && strcmp(at + 1, pr->domain) == 0)
+        *at = '\0';
+}
+
+int policy_external_allowed(const struct policy_rules *pr, const struct roster_person *p)
+{
+    if (p->external_mail >= 0)
+        return p->external_mail;
+    if (p->role == ROLE_STUDENT && p->class_name[0] != '\0') {
+        if (policy_word_in(pr->refused_classes, p->class_name))
+            return 0;
+        if (policy_word_in(pr->allowed_classes, p->class_name))
+            return 1;
+    }
+    return p->role >= 0 && p->role < ROLE_COUNT ? pr->external[p->role] : 0;
+}
+
+int policy_login(const struct policy_rules *pr, const struct policy_sender *s,
+                 struct policy_reply *out)
+{
+    char id[512], en[512];
+    if (!s->authenticated || !pr->refuse_inactive)
+        return ok_reply(out);
+    if (!s->known)
+        return reply(out, POLICY_REJECT, "inactive", "550", "5.7.1",
+                     fmt(id, sizeof(id), "Akun %s tidak terdaftar di daftar warga sekolah,"
+                         " jadi tidak boleh mengirim surat. Hubungi admin sekolah.", s->login),
+                     fmt(en, sizeof(en), "Account %s is not in the school's roster, so it may"
+                         " not send mail. Ask the school's administrator.", s->login));
+    if (s->person.status == STATUS_ACTIVE)
+        return ok_reply(out);
+    int grad = s->person.status == STATUS_GRADUATED;
+    return reply(out, POLICY_REJECT, "inactive", "550", "5.7.1",
+                 fmt(id, sizeof(id), "Akun %s %s, jadi tidak boleh mengirim surat."
+                     " Hubungi admin sekolah bila ini keliru.", s->login,
+                     grad ? "sudah lulus" : "sedang ditangguhkan"),
+                 fmt(en, sizeof(en), "Account %s %s, so it may not send mail."
+                     " Ask the school's administrator if this is wrong.", s->login,
+                     grad ? "has graduated" : "is suspended"));
+}
+
+int policy_sender_address(const struct policy_rules *pr, const struct policy_sender *s,
+                          const char *addr, int may_send_as, int header,
+                          struct policy_reply *out)
+{
+    char local[POLICY_ADDR_MAX], a[POLICY_ADDR_MAX], id[512], en[512];
+    if (!s->authenticated)
+        return policy_anonymous_sender(pr, addr, out);
+    enum policy_addr_kind k = policy_classify(pr, addr, s->person.username, local, sizeof(local));
+    if (k == ADDR_OWN || (k == ADDR_SCHOOL && pr->send_as_groups && may_send_as))
+        return ok_reply(out);
+    bare_address(addr, a, sizeof(a));
+    return reply(out, POLICY_REJECT, header ? "send-as-header" : "send-as", "550", "5.7.1",
+                 fmt(id, sizeof(id), "Anda masuk sebagai %s, jadi hanya boleh mengirim sebagai"
+                     " %s@%s, bukan sebagai <%s> (%s). Perbaiki alamat pengirim di aplikasi"
+                     " surat Anda.", s->person.username, s->person.username, pr->domain, a,
+                     header ? "kepala From" : "pengirim amplop"),
+                 fmt(en, sizeof(en), "You are logged in as %s, so you may send only as %s@%s,"
+                     " not as <%s> (%s). Fix the sender address in your mail program.",
+                     s->person.username, s->person.username, pr->domain, a,
+                     header ? "From header" : "envelope sender"));
+}
+
+int policy_anonymous_sender(const struct policy_rules *pr, const char *addr,
+                            struct policy_reply *out)
+{
+    char a[POLICY_ADDR_MAX], id[512], en[512];
+    if (!pr->school_sender_needs_login
+        || policy_classify(pr, addr, NULL, NULL, 0) != ADDR_SCHOOL)
+        return ok_reply(out);
+    bare_address(addr, a, sizeof(a));
+    return reply(out, POLICY_REJECT, "login-required", "550", "5.7.1",
+                 fmt(id, sizeof(id), "Alamat <%s> milik sekolah: masuk (login) dulu lewat"
+                     " port 587 untuk mengirim sebagai alamat itu.", a),
+                 fmt(en, sizeof(en), "The address <%s> belongs to the school: log in"
+                     " (port 587) to send as it.", a));
+}
+
+/* Mail from outside (no login) to a class or role list. */
+static int outside_to_list(const struct policy_rules *pr, const char *local,
+                           struct policy_reply *out)
+{
+    char id[512], en[512];
+    if (pr->lists_from_outside || !policy_is_list(local))
+        return ok_reply(out);
+    return reply(out, POLICY_REJECT, "list", "550", "5.7.1",
+                 fmt(id, sizeof(id), "Daftar %s@%s hanya menerima surat dari dalam sekolah."
+                     " Kirim langsung ke alamat guru atau staf.", local, pr->domain),
+                 fmt(en, sizeof(en), "The list %s@%s takes mail only from inside the school."
+                     " Write to a teacher's or staff member's own address.", local, pr->domain));
+}
+
+/* Who the sender is, for texts: "siswa kelas 7A" / "students of class 7A". */
+static void describe(const struct roster_person *p, char *id, size_t idlen, char *en, size_t enlen)
+{
+    int r = p->role >= 0 && p->role < ROLE_COUNT ? p->role : ROLE_STUDENT;
+    if (p->role == ROLE_STUDENT && p->class_name[0] != '\0') {
+        snprintf(id, idlen, "siswa kelas %s", p->class_name);
+        snprintf(en, enlen, "students of class %s", p->class_name);
+    } else {
+        snprintf(id, idlen, "%s", role_id[r]);
+        snprintf(en, enlen, "%s", role_en[r]);
+    }
+}
+
+int policy_recipient(const struct policy_rules *pr, const struct policy_sender *s,
+                     const char *addr, const struct policy_usage *used,
+                     struct policy_reply *out)
+{
+    char local[POLICY_ADDR_MAX], a[POLICY_ADDR_MAX], id[512], en[512], who_id[64], who_en[64];
+    enum policy_addr_kind k = policy_classify(pr, addr, NULL, local, sizeof(local));
+    if (!s->authenticated)
+        return k == ADDR_SCHOOL ? outside_to_list(pr, local, out) : ok_reply(out);
+    if (k != ADDR_OUTSIDE)
+        return ok_reply(out);
+    const struct roster_person *p = &s->person;
+    int role = p->role >= 0 && p->role < ROLE_COUNT ? p->role : ROLE_STUDENT;
+    bare_address(addr, a, sizeof(a));
+    const char *dom = strrchr(a, '@');
+    int dom_ok = dom != NULL && policy_word_in(pr->allowed_domains, dom + 1);
+    describe(p, who_id, sizeof(who_id), who_en, sizeof(who_en));
+    if (!dom_ok && !policy_external_allowed(pr, p))
+        return reply(out, POLICY_REJECT, "external", "550", "5.7.1",
+                     fmt(id, sizeof(id), "Surat ke luar sekolah (ke <%s>) tidak diizinkan untuk"
+                         " %s. Kirim ke alamat di dalam sekolah, atau minta izin ke admin"
+                         " sekolah.", a, who_id),
+                     fmt(en, sizeof(en), "Mail to outside the school (to <%s>) is not allowed"
+                         " for %s. Write to a school address, or ask the school's"
+                         " administrator.", a, who_en));
+    long long lim = pr->daily_messages[role];
+    if (lim > 0 && used->messages >= lim)
+        return reply(out, POLICY_REJECT, "daily-messages", "550", "5.7.1",
+                     fmt(id, sizeof(id), "Jatah harian surat ke luar sekolah sudah habis:"
+                         " %lld pesan sehari untuk %s. Coba lagi besok.", lim, role_id[role]),
+                     fmt(en, sizeof(en), "The daily allowance of mail to outside the school is"
+                         " used up: %lld messages a day for %s. Try again tomorrow.", lim,
+                         role_en[role]));
+    return ok_reply(out);
+}
+
+int policy_message(const struct policy_rules *pr, const struct policy_sender *s,
+                   long long size, int outside, const struct policy_usage *used,
+                   struct policy_reply *out)
+{
+    char id[512], en[512], sz[32], cap[32], left[32];
+    if (!s->authenticated || outside <= 0)
+        return ok_reply(out);
+    int role = s->person.role >= 0 && s->person.role < ROLE_COUNT ? s->person.role : ROLE_STUDENT;
+    long long lim = pr->daily_bytes[role];
+    /* Sizes in words first: the two texts are built in unspecified order. */
+    human(size, sz, sizeof(sz));
+    human(pr->max_size, cap, sizeof(cap));
+    human(lim > used->bytes ? lim - used->bytes : 0, left, sizeof(left));
+    if (pr->max_size > 0 && size > pr->max_size)
+        return reply(out, POLICY_REJECT, "size", "552", "5.3.4",
+                     fmt(id, sizeof(id), "Pesan ini %s; surat ke luar sekolah paling besar %s,"
+                         " karena sambungan internet sekolah lambat dan mahal. Kecilkan"
+                         " lampiran atau kirim tautan saja.", sz, cap),
+                     fmt(en, sizeof(en), "This message is %s; mail to outside the school may be"
+                         " at most %s, because the school's Internet link is slow and costly."
+                         " Shrink the attachment or send a link instead.", sz, cap));
+    if (lim > 0 && used->bytes + size > lim) {
+        human(lim, cap, sizeof(cap));
+        return reply(out, POLICY_REJECT, "daily-bytes", "550", "5.7.1",
+                     fmt(id, sizeof(id), "Jatah harian surat ke luar sekolah (%s sehari untuk"
+                         " %s) tidak cukup: sisa %s, pesan ini %s. Coba lagi besok.",
+                         cap, role_id[role], left, sz),
+                     fmt(en, sizeof(en), "The daily allowance of mail to outside the school"
+                         " (%s a day for %s) is not enough: %s left, this message is %s."
+                         " Try again tomorrow.", cap, role_en[role], left, sz));
+    }
+    return ok_reply(out);
+}
+
+void policy_tempfail(struct policy_reply *out, const char *what)
+{
+    char id[512], en[512];
+    reply(out, POLICY_TEMPFAIL, "tempfail", "451", "4.3.0",
+          fmt(id, sizeof(id), "Aturan surat sekolah sementara tidak dapat diperiksa (%s)."
+              " Surat Anda tidak hilang: coba kirim lagi sebentar lagi.", what),
+          fmt(en, sizeof(en), "The school's mail rules cannot be checked right now (%s)."
+              " Nothing is lost: try sending again shortly.", what));
+}

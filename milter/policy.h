@@ -1,0 +1,121 @@
+/*
+ * NAME
+ *	policy 3h
+ * SUMMARY
+ *	the school's mail rules as pure decisions, apart from libmilter
+ * SYNOPSIS
+ *	#include "policy.h"
+ *
+ *	int	policy_login(const struct policy_rules *pr,
+ *			const struct policy_sender *s, struct policy_reply *out);
+ *	int	policy_sender_address(const struct policy_rules *pr,
+ *			const struct policy_sender *s, const char *addr,
+ *			int may_send_as, int header, struct policy_reply *out);
+ *	int	policy_anonymous_sender(const struct policy_rules *pr,
+ *			const char *addr, struct policy_reply *out);
+ *	int	policy_recipient(const struct policy_rules *pr,
+ *			const struct policy_sender *s, const char *addr,
+ *			const struct policy_usage *used, struct policy_reply *out);
+ *	int	policy_message(const struct policy_rules *pr,
+ *			const struct policy_sender *s, long long size,
+ *			int outside, const struct policy_usage *used,
+ *			struct policy_reply *out);
+ *	void	policy_tempfail(struct policy_reply *out, const char *what);
+ * DESCRIPTION
+ *	Every decision surel-milter takes is a function here over small
+ *	structs: the rules (from [policy] and [school] domain), the sender as
+ *	the roster knows them, an address, and the day's usage.  Nothing here
+ *	touches libmilter, SQLite or the clock, so the unit tests call these
+ *	functions directly.
+ *
+ *	Each returns POLICY_ACCEPT, POLICY_REJECT or POLICY_TEMPFAIL and, for
+ *	the last two, fills out with the SMTP code, the enhanced code of the
+ *	same class, the rule's name (for the log) and two reply lines, in
+ *	Indonesian and in English, that say what rule applied and what to
+ *	do.
+ *
+ *	Addresses may come with or without angle brackets.  An address is
+ *	"the sender's own" when its domain is the school's and its local part,
+ *	without a +extension, is the login's username.  Class and role lists
+ *	are recognised by name: "kelas-*" and the role lists (siswa, guru,
+ *	staf, admin).
+ * DIAGNOSTICS
+ *	None; a NULL or empty address is treated as the null sender.
+ */
+#ifndef SUREL_POLICY_H
+#define SUREL_POLICY_H
+
+#include "roster.h"
+
+#define POLICY_LIST_MAX 1024
+#define POLICY_DOMAIN_MAX 256
+#define POLICY_ADDR_MAX 512
+
+enum policy_verdict { POLICY_ACCEPT, POLICY_REJECT, POLICY_TEMPFAIL };
+
+/* Where an address points, seen from the school. */
+enum policy_addr_kind { ADDR_NULL, ADDR_OWN, ADDR_SCHOOL, ADDR_OUTSIDE };
+
+/* The rules, from [school] domain and [policy]. */
+struct policy_rules {
+    char domain[POLICY_DOMAIN_MAX];
+    int refuse_inactive;
+    int send_as_groups;
+    int school_sender_needs_login;
+    int lists_from_outside;
+    int external[ROLE_COUNT];
+    long long daily_messages[ROLE_COUNT];     /* 0: no limit */
+    long long daily_bytes[ROLE_COUNT];        /* 0: no limit */
+    long long max_size;                       /* outside mail; 0: no limit */
+    char refused_classes[POLICY_LIST_MAX];    /* words, blank or comma separated */
+    char allowed_classes[POLICY_LIST_MAX];
+    char allowed_domains[POLICY_LIST_MAX];
+};
+
+/* Who sends: the SASL login and what the roster says about it. */
+struct policy_sender {
+    int authenticated;          /* Postfix passed {auth_authen} */
+    int known;                  /* the login is in the roster */
+    char login[POLICY_ADDR_MAX];
+    struct roster_person person;
+};
+
+/* The day's outside mail of the sender so far. */
+struct policy_usage {
+    long long messages;
+    long long bytes;
+};
+
+struct policy_reply {
+    enum policy_verdict verdict;
+    const char *rule;           /* short name for the log */
+    char code[4];               /* "550" */
+    char xcode[8];              /* "5.7.1" */
+    char id[512];               /* Indonesian line */
+    char en[512];               /* English line */
+};
+
+int policy_login(const struct policy_rules *pr, const struct policy_sender *s,
+                 struct policy_reply *out);
+int policy_sender_address(const struct policy_rules *pr, const struct policy_sender *s,
+                          const char *addr, int may_send_as, int header,
+                          struct policy_reply *out);
+int policy_anonymous_sender(const struct policy_rules *pr, const char *addr,
+                            struct policy_reply *out);
+int policy_recipient(const struct policy_rules *pr, const struct policy_sender *s,
+                     const char *addr, const struct policy_usage *used,
+                     struct policy_reply *out);
+int policy_message(const struct policy_rules *pr, const struct policy_sender *s,
+                   long long size, int outside, const struct policy_usage *used,
+                   struct policy_reply *out);
+void policy_tempfail(struct policy_reply *out, const char *what);
+
+/* Helpers the milter shares with the decisions. */
+enum policy_addr_kind policy_classify(const struct policy_rules *pr, const char *addr,
+                                      const char *username, char *local, size_t len);
+int policy_is_list(const char *local);
+int policy_external_allowed(const struct policy_rules *pr, const struct roster_person *p);
+int policy_word_in(const char *list, const char *word);
+void policy_normal_login(const struct policy_rules *pr, const char *login, char *out, size_t len);
+
+#endif

@@ -1,0 +1,131 @@
+#!/bin/bash
+# NAME
+#	miltertest.sh - surel-milter's policy, driven by miltertest
+# DESCRIPTION
+#	Starts the built surel-milter (as nobody) on a real roster and plays
+#	messages at it with miltertest (message.lua), as Postfix would: each
+#	rule of [policy] refuses what it should at the stage it should, the
+#	rest passes; outside mail is counted in the usage store; roster
+#	changes hold without a restart; a missing roster temp-fails and
+#	recovers without a restart; SIGTERM stops the milter cleanly.
+set -euo pipefail
+. "$SUREL_SRC_DIR/tests/milter/common.sh"
+
+ml_setup mt
+SOCK=$ML_DIR/milter.sock
+LUA=$SUREL_SRC_DIR/tests/milter/message.lua
+D=$ML_DOMAIN
+
+# send EXPECT LOGIN FROM RCPTS HFROM [SIZE]: one message; check the result.
+send() {
+	local expect=$1 login=$2 from=$3 rcpts=$4 hfrom=$5 size=${6:-200} out
+	out=$(miltertest -D "sock=$SOCK" -D "login=$login" -D "from=$from" -D "rcpts=$rcpts" \
+		-D "hfrom=$hfrom" -D "size=$size" -s "$LUA" 2>&1) ||
+		ml_fail "miltertest failed for $login $from -> $rcpts: $out"
+	out=$(grep '^result=' <<<"$out" || true)
+	[ "$out" = "result=$expect" ] ||
+		ml_fail "$login <$from> -> $rcpts ($size bytes): expected result=$expect, got '$out'"
+}
+
+# logged RULE ADDR: the milter's log names the rule that refused ADDR.
+logged() {
+	grep -q "rule=$1 addr=<$2>" "$ML_DIR/milter.log" ||
+		ml_fail "the milter log does not name rule=$1 for <$2>"
+}
+
+ml_start_milter "$SOCK"
+
+echo "checking: a student's mail to a classmate passes"
+send "accepted refused_rcpts=0" budi "<budi@$D>" "<ani@$D>" "Budi <budi@$D>"
+[ "$(ml_usage budi)" = "0 0" ] || ml_fail "inside mail was counted as outside: $(ml_usage budi)"
+ml_pass "budi -> ani accepted, not counted"
+
+echo "checking: outside mail passes and is counted"
+send "accepted refused_rcpts=0" budi "<budi@$D>" "<kakak@example.com>" "Budi <budi@$D>" 1000
+read -r msgs bytes <<<"$(ml_usage budi)"
+[ "$msgs" = 1 ] && [ "$bytes" -ge 1000 ] ||
+	ml_fail "expected 1 outside message of >= 1000 bytes for budi, usage store says '$msgs $bytes'"
+ml_pass "budi -> example.com accepted and counted ($msgs message, $bytes bytes)"
+
+echo "checking: a student cannot send as a teacher"
+send "refused-at-mail" budi "<sari.wulandari@$D>" "<ani@$D>" "Sari <sari.wulandari@$D>"
+logged send-as "sari.wulandari@$D"
+send "refused-at-eoh" budi "<budi@$D>" "<ani@$D>" "Bu Sari <sari.wulandari@$D>"
+logged send-as-header "sari.wulandari@$D"
+send "refused-at-mail" budi "<osis@$D>" "<ani@$D>" "OSIS <osis@$D>"
+ml_pass "envelope and header From of someone else refused"
+
+echo "checking: a teacher may send as a group that allows it"
+send "accepted refused_rcpts=0" sari.wulandari "<osis@$D>" "<ani@$D>" "OSIS <osis@$D>"
+send "accepted refused_rcpts=0" sari.wulandari "<sari.wulandari@$D>" "<ani@$D>" \
+	"Sari <sari.wulandari@$D>, OSIS <osis@$D>"
+ml_pass "sari.wulandari sends as osis"
+
+echo "checking: class 7B may not write outside, but inside is fine"
+send "all-rcpts-refused" citra "<citra@$D>" "<x@example.com>" "<citra@$D>"
+logged external "x@example.com"
+send "accepted refused_rcpts=1" citra "<citra@$D>" "<x@example.com>,<ani@$D>" "<citra@$D>"
+ml_pass "citra (7B) refused outside only"
+
+echo "checking: the size cap applies to outside mail only"
+send "refused-at-eom" sari.wulandari "<sari.wulandari@$D>" \
+	"<x@example.com>,<ani@$D>" "<sari.wulandari@$D>" 600000
+send "accepted refused_rcpts=0" sari.wulandari "<sari.wulandari@$D>" "<ani@$D>" \
+	"<sari.wulandari@$D>" 600000
+[ "$(ml_usage sari.wulandari)" = "0 0" ] ||
+	ml_fail "a refused or inside message was counted: $(ml_usage sari.wulandari)"
+grep -q "rule=size addr=<>: 552 5.3.4 This message is 58[0-9] KB; .* at most 512 KB" "$ML_DIR/milter.log" ||
+	ml_fail "expected the log to give 552 5.3.4 with the size (~587 KB) and the cap (512 KB) for rule=size"
+ml_pass "600 KB to outside refused with 552 5.3.4; to inside accepted"
+
+echo "checking: people not active cannot submit"
+send "refused-at-mail" dewi "<dewi@$D>" "<ani@$D>" "<dewi@$D>"
+logged inactive "dewi@$D"
+send "refused-at-mail" hantu "<hantu@$D>" "<ani@$D>" "<hantu@$D>"
+ml_pass "suspended and unknown logins refused"
+
+echo "checking: mail from outside"
+send "all-rcpts-refused" "" "<stranger@example.com>" "<kelas-7a@$D>" "<stranger@example.com>"
+logged list "kelas-7a@$D"
+send "all-rcpts-refused" "" "<stranger@example.com>" "<guru@$D>" "<stranger@example.com>"
+send "accepted refused_rcpts=0" "" "<stranger@example.com>" "<budi@$D>" "<stranger@example.com>"
+send "refused-at-mail" "" "<sari.wulandari@$D>" "<budi@$D>" "<sari.wulandari@$D>"
+logged login-required "sari.wulandari@$D"
+ml_pass "lists closed to outside, people open, school senders need a login"
+
+echo "checking: the daily allowance of outside messages (3 for students)"
+send "accepted refused_rcpts=0" budi "<budi@$D>" "<a@example.com>" "<budi@$D>"
+send "accepted refused_rcpts=0" budi "<budi@$D>" "<b@example.com>" "<budi@$D>"
+send "all-rcpts-refused" budi "<budi@$D>" "<c@example.com>" "<budi@$D>"
+logged daily-messages "c@example.com"
+send "accepted refused_rcpts=0" budi "<budi@$D>" "<ani@$D>" "<budi@$D>"
+ml_pass "the 4th outside message of the day refused, inside mail still flows"
+
+echo "checking: roster changes hold without a restart"
+ml_roster suspend ani >/dev/null
+send "refused-at-mail" ani "<ani@$D>" "<budi@$D>" "<ani@$D>"
+ml_roster activate ani >/dev/null
+send "accepted refused_rcpts=0" ani "<ani@$D>" "<budi@$D>" "<ani@$D>"
+ml_pass "suspend and activate took effect at once"
+
+echo "checking: SIGTERM stops the milter cleanly"
+rc=0
+ml_stop_milter || rc=$?
+[ "$rc" = 0 ] || ml_fail "surel-milter exited $rc after SIGTERM, expected 0"
+ml_pass "clean stop, exit 0"
+
+echo "checking: without a readable roster the milter temp-fails, then recovers"
+for f in roster.db roster.db-wal roster.db-shm; do
+	[ -e "$ML_DIR/$f" ] && mv "$ML_DIR/$f" "$ML_DIR/away.$f"
+done
+ml_start_milter "$SOCK"
+send "refused-at-mail" budi "<budi@$D>" "<ani@$D>" "<budi@$D>"
+grep -q "tempfail: login=budi rule=tempfail" "$ML_DIR/milter.log" ||
+	ml_fail "expected a tempfail (451 4.3.0) in the log while the roster is missing"
+for f in roster.db roster.db-wal roster.db-shm; do
+	[ -e "$ML_DIR/away.$f" ] && mv "$ML_DIR/away.$f" "$ML_DIR/$f"
+done
+send "accepted refused_rcpts=0" budi "<budi@$D>" "<ani@$D>" "<budi@$D>"
+ml_stop_milter
+ml_pass "missing roster: 4xx; roster back: accepted, no restart"
+echo "all miltertest checks passed"
