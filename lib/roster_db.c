@@ -134,6 +134,35 @@ int roster_step_done(struct roster *r, sqlite3_stmt *st, const char *what)
     return roster_fail(r, rc, what);
 }
 
+int roster_write(struct roster *r, const char *sql, const char *what, const char *a,
+                 const char *b)
+{
+    sqlite3_stmt *st = roster_stmt(r, sql);
+    if (st == NULL)
+        return ROSTER_EDB;
+    sqlite3_bind_text(st, 1, a, -1, SQLITE_TRANSIENT);
+    if (b != NULL)
+        sqlite3_bind_text(st, 2, b, -1, SQLITE_TRANSIENT);
+    int rc = roster_step_done(r, st, what);
+    sqlite3_reset(st);
+    return rc;
+}
+
+int roster_exists(struct roster *r, const char *sql, const char *a, const char *b)
+{
+    sqlite3_stmt *st = roster_stmt(r, sql);
+    if (st == NULL)
+        return ROSTER_EDB;
+    sqlite3_bind_text(st, 1, a, -1, SQLITE_TRANSIENT);
+    if (b != NULL)
+        sqlite3_bind_text(st, 2, b, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_ROW)
+        return 1;
+    return rc == SQLITE_DONE ? 0 : roster_fail(r, rc, "roster lookup");
+}
+
 void roster_bind_text(sqlite3_stmt *st, int i, const char *s)
 {
     if (s == NULL || *s == '\0')
@@ -223,8 +252,9 @@ static int open_file(struct roster *r, const char *path, const char *schema,
         return ROSTER_EDB;
     }
     if (strcmp(schema, "main") == 0) {
-        rc = sqlite3_open_v2(path, &r->db, write ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY,
-                             NULL);
+        /* URI filenames, per connection, so that ATTACH below can say mode=ro. */
+        rc = sqlite3_open_v2(path, &r->db, SQLITE_OPEN_URI
+                             | (write ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY), NULL);
     } else {
         sqlite3_stmt *st;
         snprintf(uri, sizeof(uri), "ATTACH ?1 AS cred");
@@ -267,7 +297,6 @@ int roster_open(const char *db, const char *credentials, int flags,
         return ROSTER_EDB;
     }
     r->flags = flags;
-    sqlite3_config(SQLITE_CONFIG_URI, 1);
     rc = open_file(r, db, "main", err, errlen);
     if (rc == 0) {
         sqlite3_extended_result_codes(r->db, 0);

@@ -34,27 +34,13 @@ int roster_group_create(struct roster *r, const char *name, const char *descript
 int roster_group_delete(struct roster *r, const char *name)
 {
     static const char sql[] = "DELETE FROM grp WHERE name = ?1";
-    sqlite3_stmt *st = roster_stmt(r, sql);
-    if (st == NULL)
-        return ROSTER_EDB;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    int rc = roster_step_done(r, st, name);
-    sqlite3_reset(st);
-    return rc;
+    return roster_write(r, sql, name, name, NULL);
 }
 
 int roster_group_exists(struct roster *r, const char *name)
 {
     static const char sql[] = "SELECT 1 FROM grp WHERE name = ?1";
-    sqlite3_stmt *st = roster_stmt(r, sql);
-    if (st == NULL)
-        return ROSTER_EDB;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
-        return 1;
-    return rc == SQLITE_DONE ? 0 : roster_fail(r, rc, name);
+    return roster_exists(r, sql, name, NULL);
 }
 
 int roster_group_add(struct roster *r, const char *group, const char *username, int may_send_as)
@@ -76,13 +62,7 @@ int roster_group_add(struct roster *r, const char *group, const char *username, 
 int roster_group_remove(struct roster *r, const char *group, const char *username)
 {
     static const char sql[] = "DELETE FROM grp_member WHERE grp = ?1 AND username = ?2";
-    sqlite3_stmt *st = roster_stmt(r, sql);
-    if (st == NULL)
-        return ROSTER_EDB;
-    sqlite3_bind_text(st, 1, group, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, username, -1, SQLITE_TRANSIENT);
-    int rc = roster_step_done(r, st, username);
-    sqlite3_reset(st);
+    int rc = roster_write(r, sql, username, group, username);
     if (rc == 0 && sqlite3_changes(r->db) == 0) {
         snprintf(r->errmsg, sizeof(r->errmsg), "%s is not a member of %s", username, group);
         return ROSTER_EINVAL;
@@ -137,16 +117,7 @@ int roster_may_send_as(struct roster *r, const char *username, const char *group
     static const char sql[] = "SELECT 1 FROM grp_member m JOIN person p"
         " ON p.username = m.username WHERE m.grp = ?1 AND m.username = ?2"
         " AND m.may_send_as = 1 AND p.status = 'active'";
-    sqlite3_stmt *st = roster_stmt(r, sql);
-    if (st == NULL)
-        return ROSTER_EDB;
-    sqlite3_bind_text(st, 1, group, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, username, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
-        return 1;
-    return rc == SQLITE_DONE ? 0 : roster_fail(r, rc, "send-as lookup");
+    return roster_exists(r, sql, group, username);
 }
 
 /* Role and status words, in the order of the enums. */

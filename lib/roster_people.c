@@ -164,15 +164,7 @@ int roster_name_taken(struct roster *r, const char *name)
 {
     static const char sql[] = "SELECT 1 FROM person WHERE username = ?1 OR mailbox = ?1"
         " UNION ALL SELECT 1 FROM grp WHERE name = ?1";
-    sqlite3_stmt *st = roster_stmt(r, sql);
-    if (st == NULL)
-        return ROSTER_EDB;
-    sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    sqlite3_reset(st);
-    if (rc == SQLITE_ROW)
-        return 1;
-    return rc == SQLITE_DONE ? 0 : roster_fail(r, rc, "roster lookup");
+    return roster_exists(r, sql, name, NULL);
 }
 
 int roster_max_id(struct roster *r, long long *id)
