@@ -70,7 +70,8 @@ ml_setup() {
 	ML_DIR=$(mktemp -d "/tmp/surel-milter-$1.XXXXXX")
 	chmod 0755 "$ML_DIR"
 	trap _ml_cleanup EXIT
-	mkdir -p "$ML_DIR/usage"
+	mkdir -p "$ML_DIR/usage" "$ML_DIR/mail"
+	chown mail:mail "$ML_DIR/mail"
 	chown nobody "$ML_DIR/usage"
 	ML_INI=$ML_DIR/surel.ini
 	cat >"$ML_INI" <<-INI
@@ -148,4 +149,24 @@ ml_usage() {
 	row=$(sqlite3 -readonly "$ML_DIR/usage/usage.db" \
 		"SELECT messages || ' ' || bytes FROM usage_day WHERE username = '$1' AND day = date('now', 'localtime')")
 	echo "${row:-0 0}"
+}
+
+# ml_postfix_apply PFDIR: the shipped etc/postfix snippets, pointed at this
+# test's roster and domain, applied to a private instance (tests/lib/postfix.sh).
+ml_postfix_apply() {
+	local pf=$1 src=$SUREL_SRC_DIR/etc/postfix f line
+	mkdir -p "$pf/etc/surel"
+	for f in mailboxes lists; do
+		sed -e "s|@DOMAIN@|$ML_DOMAIN|g" -e "s|^dbpath = .*|dbpath = $ML_DIR/roster.db|" \
+			"$src/surel/$f.cf" >"$pf/etc/surel/$f.cf"
+	done
+	while IFS= read -r line; do
+		case $line in '#'* | '') continue ;; esac
+		line=${line//@DOMAIN@/$ML_DOMAIN}
+		line=${line//\/etc\/postfix\/surel\//$pf/etc/surel/}
+		postconf -c "$pf/etc" -e "${line%% = *}=${line#* = }"
+	done <"$src/main.cf.surel"
+	grep -v '^#' "$src/master.cf.surel" >>"$pf/etc/master.cf"
+	# The milter's socket directory below the chroot: setgid postfix.
+	install -d -o nobody -g postfix -m 2750 "$pf/spool/surel"
 }

@@ -1,0 +1,179 @@
+#!/bin/bash
+# NAME
+#	postfix_e2e.sh - surel-milter inside a real Postfix, with a real Dovecot
+# DESCRIPTION
+#	A private Postfix (tests/lib/postfix.sh) configured with the shipped
+#	etc/postfix snippets (submission with Dovecot SASL, the roster's
+#	mailboxes and lists through sqlite: tables, LMTP to Dovecot,
+#	defer_transports for outside mail, smtpd_milters with
+#	milter_default_action = tempfail), a private Dovecot with the roster
+#	auth module (tests/lib/dovecot.sh) and surel-milter, all in a network
+#	namespace; the mail client (swaks, curl) sits in a second one.
+#	Checks what people would notice:
+#	  - a student's mail to a classmate arrives (read back over IMAP);
+#	  - mail to outside waits in the queue (deferred transport);
+#	  - a student sending as a teacher is refused, in both languages;
+#	  - an oversized outside message is refused with the size and limit;
+#	  - a class list delivers to every active member of the class;
+#	  - with the milter killed, clients get 4xx; once it is back the
+#	    same mail goes through and arrives exactly once.
+set -euo pipefail
+. "$SUREL_SRC_DIR/tests/milter/common.sh"
+. "$SUREL_SRC_DIR/tests/lib/netns.sh"
+. "$SUREL_SRC_DIR/tests/lib/postfix.sh"
+. "$SUREL_SRC_DIR/tests/lib/dovecot.sh"
+
+ml_setup pf
+D=$ML_DOMAIN
+SERVER=192.0.2.1
+NS_S=sml-s-$$
+NS_C=sml-c-$$
+PF=$ML_DIR/postfix
+DC=$ML_DIR/dovecot
+TOKEN=t$$-$RANDOM
+
+ml_on_exit "ns_delete $NS_S $NS_C"
+ns_pair "$NS_S" "$SERVER/24" "$NS_C" 192.0.2.2/24
+
+echo "setup: private Postfix with the shipped snippets"
+ml_on_exit "pf_stop $PF"
+pf_init "$PF" mail.$D all
+ml_postfix_apply "$PF"
+# No ISP here: the smarthost is a documentation address, never reached.
+pf_conf "$PF" "relayhost=[203.0.113.25]:587" "smtp_sasl_password_maps="
+pf_start "$PF" "$NS_S"
+
+echo "setup: private Dovecot (roster auth, LMTP and SASL in Postfix's spool)"
+ml_on_exit "dovecot_stop $DC"
+export DOVECOT_NETNS=$NS_S
+export DOVECOT_EXTRA="
+service auth {
+  unix_listener $PF/spool/private/auth {
+    mode = 0660
+    user = postfix
+    group = postfix
+  }
+}
+service lmtp {
+  unix_listener $PF/spool/private/dovecot-lmtp {
+    mode = 0600
+    user = postfix
+    group = postfix
+  }
+}"
+dovecot_start "$DC" "$ML_INI" "$SERVER"
+ml_start_milter "$PF/spool/surel/milter.sock"
+
+# submit USER ARGS...: swaks from the client namespace to port 587 as USER.
+submit() {
+	local user=$1
+	shift
+	ns_exec "$NS_C" swaks --server "$SERVER:587" --auth PLAIN --auth-user "$user" \
+		--auth-password "$(cat "$ML_DIR/pw.$user")" --timeout 30 "$@" 2>&1
+}
+
+# outside ARGS...: swaks from the client namespace to port 25, no login.
+outside() {
+	ns_exec "$NS_C" swaks --server "$SERVER:25" --timeout 30 "$@" 2>&1
+}
+
+# imap_count USER SUBJECT: how many messages in USER's INBOX have SUBJECT.
+imap_count() {
+	local out
+	out=$(ns_exec "$NS_C" curl -sS --max-time 20 "imap://$SERVER:143/INBOX" \
+		-u "$1:$(cat "$ML_DIR/pw.$1")" -X "SEARCH SUBJECT \"$2\"") ||
+		ml_fail "IMAP search as $1 failed: $out"
+	out=$(tr -d '\r' <<<"$out" | sed -n 's/^\* SEARCH *//p')
+	wc -w <<<"$out"
+}
+
+# expect_delivered USER SUBJECT N: N copies in USER's mailbox (IMAP), once
+# nothing for USER is left in the queue (polled, at most 30 s).
+expect_delivered() {
+	local i n=0
+	for ((i = 0; i < 150; i++)); do
+		if ! pf_queue_json "$PF" | grep -q "\"address\": \"$1@$D\""; then
+			n=$(imap_count "$1" "$2")
+			[ "$n" -ge "$3" ] && break
+		fi
+		sleep 0.2
+	done
+	[ "$n" = "$3" ] || ml_fail "expected $3 message(s) '$2' in $1's INBOX over IMAP, found $n;
+queue: $(pf_queue_json "$PF"); log: $(grep "$1@$D" "$PF/maillog" | tail -3)"
+}
+
+echo "checking: a student's mail to a classmate arrives (IMAP)"
+out=$(submit budi --from "budi@$D" --to "ani@$D" --header "Subject: classmate $TOKEN" \
+	--body "Halo Ani") || ml_fail "budi -> ani: expected 250, swaks said: $out"
+expect_delivered ani "classmate $TOKEN" 1
+ml_pass "budi -> ani delivered, read back over IMAP"
+
+echo "checking: mail to outside waits in the queue"
+out=$(submit budi --from "budi@$D" --to "kakak@example.com" \
+	--header "Subject: outside $TOKEN") || ml_fail "budi -> example.com: expected 250: $out"
+for ((i = 0; i < 50; i++)); do
+	q=$(pf_queue_json "$PF")
+	grep -q '"kakak@example.com".*deferred transport' <<<"$q" && break
+	sleep 0.2
+done
+grep -q '"kakak@example.com".*deferred transport' <<<"$q" ||
+	ml_fail "expected kakak@example.com held with 'deferred transport', queue: $q"
+ml_pass "outside mail held: $(grep -o '"delay_reason": *"[^"]*"' <<<"$q" | head -1)"
+
+echo "checking: a student sending as a teacher is refused"
+rc=0
+out=$(submit budi --from "sari.wulandari@$D" --to "ani@$D" --header "Subject: fake $TOKEN") || rc=$?
+grep -q '550-5.7.1 Anda masuk sebagai budi' <<<"$out" &&
+	grep -q '550 5.7.1 You are logged in as budi' <<<"$out" ||
+	ml_fail "expected 550 5.7.1 in Indonesian and English, swaks (exit $rc) said: $out"
+rc=0
+out=$(submit budi --from "budi@$D" --to "ani@$D" --header "Subject: fake2 $TOKEN" \
+	--header "From: Bu Sari <sari.wulandari@$D>") || rc=$?
+grep -q '550 5.7.1 You are logged in as budi.*From header' <<<"$out" ||
+	ml_fail "expected the From header refused with 550 5.7.1, swaks (exit $rc) said: $out"
+ml_pass "envelope and From header as the teacher refused, both languages"
+
+echo "checking: an oversized outside message is refused"
+head -c 450000 /dev/urandom | base64 >"$ML_DIR/big.txt"
+rc=0
+out=$(submit sari.wulandari --from "sari.wulandari@$D" --to "x@example.com" \
+	--header "Subject: big $TOKEN" --attach "@$ML_DIR/big.txt") || rc=$?
+grep -q '552-5.3.4 Pesan ini .* paling besar 512 KB' <<<"$out" &&
+	grep -q '552 5.3.4 This message is .* at most 512 KB, because' <<<"$out" ||
+	ml_fail "expected 552 5.3.4 with the size and the 512 KB limit, swaks (exit $rc) said: $out"
+ml_pass "$(grep -o '552 5.3.4 This message is [0-9.]* [KM]B' <<<"$out")"
+
+echo "checking: a class list delivers to every member"
+out=$(submit sari.wulandari --from "sari.wulandari@$D" --to "kelas-7a@$D" \
+	--header "Subject: list $TOKEN") || ml_fail "sari -> kelas-7a: expected 250: $out"
+expect_delivered budi "list $TOKEN" 1
+expect_delivered ani "list $TOKEN" 1
+grep -q "to=<dewi@$D>" "$PF/maillog" && ml_fail "the suspended dewi got list mail"
+rc=0
+out=$(outside --from "stranger@example.com" --to "kelas-7a@$D" --header "Subject: spam $TOKEN") || rc=$?
+grep -q '550 5.7.1 The list kelas-7a@' <<<"$out" ||
+	ml_fail "expected the list refused to outside senders with 550 5.7.1: $out"
+ml_pass "kelas-7a reached budi and ani (not the suspended dewi); closed to outside"
+
+echo "checking: with the milter killed, clients get 4xx and nothing is lost"
+ml_kill_milter
+rc=0
+out=$(submit budi --from "budi@$D" --to "ani@$D" --header "Subject: down $TOKEN") || rc=$?
+grep -Eq '^<~?\*\* +4[0-9][0-9]' <<<"$out" ||
+	ml_fail "milter down: expected a 4xx reply on submission, swaks (exit $rc) said: $out"
+rc=0
+out2=$(outside --from "stranger@example.com" --to "budi@$D" --header "Subject: down-in $TOKEN") || rc=$?
+grep -Eq '^<~?\*\* +4[0-9][0-9]' <<<"$out2" ||
+	ml_fail "milter down: expected 4xx on port 25, swaks (exit $rc) said: $out2"
+echo "  submission said: $(grep -E '^<~?\*\* +4' <<<"$out" | head -1)"
+echo "  port 25 said:    $(grep -E '^<~?\*\* +4' <<<"$out2" | head -1)"
+ml_start_milter "$PF/spool/surel/milter.sock"
+out=$(submit budi --from "budi@$D" --to "ani@$D" --header "Subject: down $TOKEN") ||
+	ml_fail "milter back: expected 250 on retry: $out"
+out=$(outside --from "stranger@example.com" --to "budi@$D" --header "Subject: down-in $TOKEN") ||
+	ml_fail "milter back: expected 250 on port 25: $out"
+expect_delivered ani "down $TOKEN" 1
+expect_delivered budi "down-in $TOKEN" 1
+ml_pass "4xx while down; the retried mail arrived exactly once"
+ml_stop_milter || ml_fail "surel-milter did not exit cleanly on SIGTERM"
+echo "all Postfix end-to-end checks passed"
