@@ -38,7 +38,7 @@
 #include "util.h"
 
 struct daemon {
-    struct conf conf;
+    struct conf *conf;      /* allocated: it points into itself */
     const char *config_path;
     struct ledger *ledger;
     struct session s;
@@ -84,7 +84,7 @@ static int start_session(struct daemon *d, const char *trigger, int forced, char
         return -1;
     }
     month_used(d, now, &u);
-    if (!forced && !budget_may_start(&d->conf.budget, &d->conf.tariff, &u, &bwhy)) {
+    if (!forced && !budget_may_start(&d->conf->budget, &d->conf->tariff, &u, &bwhy)) {
         snprintf(why, len, "%s trigger refused: %s (Rp %lld spent this month;"
                  " 'dialctl dial --force' overrides)", trigger, bwhy, u.money);
         if (strcmp(trigger, "manual") == 0 || now - d->last_refusal >= 3600) {
@@ -96,7 +96,7 @@ static int start_session(struct daemon *d, const char *trigger, int forced, char
     if (strcmp(trigger, "retry") == 0)
         trigger = d->retry_trigger;
     d->retry_at = 0;
-    session_begin(&d->s, &d->conf, d->ledger, trigger, forced, &u, now);
+    session_begin(&d->s, d->conf, d->ledger, trigger, forced, &u, now);
     return 0;
 }
 
@@ -104,13 +104,13 @@ static int start_session(struct daemon *d, const char *trigger, int forced, char
 static void check_triggers(struct daemon *d, long long now)
 {
     struct trigger_facts f = {now, d->next_schedule, d->retry_at, 0, 0, 0,
-                              d->conf.queue_messages, d->conf.queue_age};
+                              d->conf->queue_messages, d->conf->queue_age};
     char why[400];
     if ((f.queue_messages > 0 || f.queue_age > 0) && now >= d->next_queue_check) {
-        struct queue_cmd qc = {d->conf.postqueue, d->conf.postfix_config, 30};
+        struct queue_cmd qc = {d->conf->postqueue, d->conf->postfix_config, 30};
         struct queue_summary q;
-        d->next_queue_check = now + d->conf.check_interval;
-        if (queue_read(&qc, d->conf.domains, &q, why, sizeof(why)) == 0) {
+        d->next_queue_check = now + d->conf->check_interval;
+        if (queue_read(&qc, d->conf->domains, &q, why, sizeof(why)) == 0) {
             f.queue_known = 1;
             f.outbound = q.outbound - q.outbound_waiting;   /* held, not on their way */
             f.oldest = q.oldest;
@@ -123,7 +123,7 @@ static void check_triggers(struct daemon *d, long long now)
     if (t == NULL)
         return;
     if (strcmp(t, "schedule") == 0)
-        d->next_schedule = schedule_next(&d->conf.schedule, now);
+        d->next_schedule = schedule_next(&d->conf->schedule, now);
     if (start_session(d, t, 0, why, sizeof(why)) < 0 && strcmp(t, "retry") == 0)
         d->retry_at = 0;
 }
@@ -131,23 +131,29 @@ static void check_triggers(struct daemon *d, long long now)
 /* (Re)read surel.ini; keep the old settings when the new file is bad. */
 static int reload(struct daemon *d, int first)
 {
-    struct conf c;
+    struct conf *c = malloc(sizeof(*c));
     char err[512];
-    if (conf_load(d->config_path, &c, err, sizeof(err)) < 0
-        || (conf_read_secrets(&c, err, sizeof(err)) < 0 && (conf_free(&c), 1))) {
+    if (c == NULL)
+        surel_fatal(EX_OSERR, "out of memory");
+    if (conf_load(d->config_path, c, err, sizeof(err)) < 0
+        || (conf_read_secrets(c, err, sizeof(err)) < 0 && (conf_free(c), 1))) {
+        free(c);
         if (first)
             surel_fatal(EX_CONFIG, "%s", err);
         surel_error("reload refused, keeping the old settings: %s", err);
         return -1;
     }
-    if (exchange_find(c.mode) == NULL) {
-        conf_free(&c);
+    if (exchange_find(c->mode) == NULL) {
+        conf_free(c);
+        free(c);
         surel_fatal(EX_CONFIG, "[dial] mode: no such mode");
     }
-    if (!first)
-        conf_free(&d->conf);
+    if (!first) {
+        conf_free(d->conf);
+        free(d->conf);
+    }
     d->conf = c;
-    d->next_schedule = schedule_next(&d->conf.schedule, surel_now());
+    d->next_schedule = schedule_next(&d->conf->schedule, surel_now());
     d->next_queue_check = 0;
     if (!first)
         surel_info("configuration reloaded from %s", d->config_path);
@@ -179,7 +185,7 @@ static const char *when(long long t, char *buf, size_t len)
 /* The link and queue lines of "dialctl status". */
 static void status_link_queue(struct daemon *d, char *out, size_t len, long long now)
 {
-    struct queue_cmd qc = {d->conf.postqueue, d->conf.postfix_config, 30};
+    struct queue_cmd qc = {d->conf->postqueue, d->conf->postfix_config, 30};
     struct queue_summary q;
     char why[300], t[32];
     if (d->s.state != S_IDLE && d->s.link_up)
@@ -188,7 +194,7 @@ static void status_link_queue(struct daemon *d, char *out, size_t len, long long
             (long long)d->s.tcp_now);
     else
         say(out, len, "link: down\n");
-    if (queue_read(&qc, d->conf.domains, &q, why, sizeof(why)) == 0) {
+    if (queue_read(&qc, d->conf->domains, &q, why, sizeof(why)) == 0) {
         say(out, len, "queue: %d outbound (%d being delivered, %d held, %d deferred)",
             q.outbound, q.outbound_waiting, q.outbound_held, q.outbound_failed);
         if (q.oldest > 0)
@@ -209,7 +215,7 @@ static void status(struct daemon *d, char *out, size_t len)
     say(out, len, "ok\nstate: %s", session_state_name(d->s.state));
     if (d->s.state != S_IDLE)
         say(out, len, " (trigger %s, attempt %d of %d)", d->s.trigger, d->s.attempts,
-            d->conf.attempts);
+            d->conf->attempts);
     say(out, len, "\n");
     status_link_queue(d, out, len, now);
     if (d->retry_at > 0)
@@ -219,14 +225,14 @@ static void status(struct daemon *d, char *out, size_t len)
         say(out, len, "next trigger: %s (schedule)\n", when(d->next_schedule, t, sizeof(t)));
     else
         say(out, len, "next trigger: none scheduled\n");
-    if (d->conf.queue_messages > 0 || d->conf.queue_age > 0)
-        say(out, len, "queue trigger: %lld message(s) or %lld s old\n", d->conf.queue_messages,
-            d->conf.queue_age);
+    if (d->conf->queue_messages > 0 || d->conf->queue_age > 0)
+        say(out, len, "queue trigger: %lld message(s) or %lld s old\n", d->conf->queue_messages,
+            d->conf->queue_age);
     month_used(d, now, &u);
     say(out, len, "month to date: Rp %lld, %lld billed minute(s)", u.money, u.seconds / 60);
-    if ((left = budget_money_left(&d->conf.budget, &u)) >= 0)
+    if ((left = budget_money_left(&d->conf->budget, &u)) >= 0)
         say(out, len, ", budget left Rp %lld", left);
-    if ((left = budget_seconds_left(&d->conf.budget, &u)) >= 0)
+    if ((left = budget_seconds_left(&d->conf->budget, &u)) >= 0)
         say(out, len, ", %lld minute(s) left", left / 60);
     say(out, len, "\n");
     if (*d->last_event)
@@ -313,19 +319,19 @@ static void on_signals(struct daemon *d)
 static void take_lock(struct daemon *d)
 {
     char dir[4096], pid[32];
-    surel_strlcpy(dir, d->conf.lock, sizeof(dir));
+    surel_strlcpy(dir, d->conf->lock, sizeof(dir));
     if (strrchr(dir, '/') != NULL && strrchr(dir, '/') != dir) {
         *strrchr(dir, '/') = '\0';
         surel_mkdirs(dir, 0755);
     }
-    d->lock_fd = open(d->conf.lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    d->lock_fd = open(d->conf->lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (d->lock_fd < 0)
-        surel_fatal(EX_CANTCREAT, "%s: %s", d->conf.lock, strerror(errno));
+        surel_fatal(EX_CANTCREAT, "%s: %s", d->conf->lock, strerror(errno));
     if (flock(d->lock_fd, LOCK_EX | LOCK_NB) < 0)
-        surel_fatal(EX_TEMPFAIL, "%s: another dialctl daemon is running", d->conf.lock);
+        surel_fatal(EX_TEMPFAIL, "%s: another dialctl daemon is running", d->conf->lock);
     snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
     if (ftruncate(d->lock_fd, 0) < 0 || write(d->lock_fd, pid, strlen(pid)) < 0)
-        surel_warn("%s: cannot write the pid: %s", d->conf.lock, strerror(errno));
+        surel_warn("%s: cannot write the pid: %s", d->conf->lock, strerror(errno));
 }
 
 /* Lock, ledger, signals, socket. */
@@ -334,7 +340,7 @@ static void setup(struct daemon *d)
     char err[512];
     sigset_t set;
     take_lock(d);
-    if (ledger_open(d->conf.ledger, LEDGER_WRITE | LEDGER_CREATE, &d->ledger, err, sizeof(err)) < 0)
+    if (ledger_open(d->conf->ledger, LEDGER_WRITE | LEDGER_CREATE, &d->ledger, err, sizeof(err)) < 0)
         surel_fatal(EX_CANTCREAT, "%s", err);
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -346,7 +352,7 @@ static void setup(struct daemon *d)
     signal(SIGPIPE, SIG_IGN);
     if (d->sig_fd < 0)
         surel_fatal(EX_OSERR, "signalfd: %s", strerror(errno));
-    d->listen_fd = control_listen(d->conf.socket, d->conf.socket_group, err, sizeof(err));
+    d->listen_fd = control_listen(d->conf->socket, d->conf->socket_group, err, sizeof(err));
     if (d->listen_fd < 0)
         surel_fatal(EX_CANTCREAT, "%s", err);
 }
@@ -360,7 +366,7 @@ static void tick(struct daemon *d)
         if (d->s.state != S_IDLE)
             return;
         if (d->s.result == SESSION_FAILED && !d->stop_wanted) {
-            d->retry_at = now + d->conf.retry_delay;
+            d->retry_at = now + d->conf->retry_delay;
             surel_strlcpy(d->retry_trigger, d->s.trigger, sizeof(d->retry_trigger));
             char t[32], text[200];
             snprintf(text, sizeof(text), "session failed; trigger %s retried at %s", d->s.trigger,
@@ -384,8 +390,8 @@ int daemon_run(const char *config_path)
     reload(&d, 1);
     setup(&d);
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    surel_info("started: socket %s, ledger %s, mode %s, pppd %s call %s", d.conf.socket,
-               d.conf.ledger, d.conf.mode, d.conf.pppd, d.conf.peer);
+    surel_info("started: socket %s, ledger %s, mode %s, pppd %s call %s", d.conf->socket,
+               d.conf->ledger, d.conf->mode, d.conf->pppd, d.conf->peer);
     long long last_tick = 0;
     while (!(d.stop_wanted && d.s.state == S_IDLE)) {
         struct pollfd p[2] = {{d.listen_fd, POLLIN, 0}, {d.sig_fd, POLLIN, 0}};
@@ -402,11 +408,12 @@ int daemon_run(const char *config_path)
     }
     surel_info("stopped");
     close(d.listen_fd);
-    unlink(d.conf.socket);
+    unlink(d.conf->socket);
     close(d.sig_fd);
     close(d.lock_fd);
     ledger_close(d.ledger);
-    conf_free(&d.conf);
+    conf_free(d.conf);
+    free(d.conf);
     curl_global_cleanup();
     return EX_OK;
 }

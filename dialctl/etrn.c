@@ -30,14 +30,16 @@ int etrn_code_ok(long code)
 static size_t on_reply(char *data, size_t size, size_t n, void *ctx)
 {
     struct etrn_result *r = ctx;
-    size_t len = size * n, have = strlen(r->text);
+    size_t len = size * n, have = strlen(r->text), all = len;
+    if (len > 4 && data[0] >= '2' && data[0] <= '5' && (data[3] == ' ' || data[3] == '-'))
+        data += 4, len -= 4;        /* the code is kept in r->code */
     if (have == 0) {
         size_t k = len < sizeof(r->text) - 1 ? len : sizeof(r->text) - 1;
         memcpy(r->text, data, k);
         r->text[k] = '\0';
         r->text[strcspn(r->text, "\r\n")] = '\0';
     }
-    return len;
+    return all;
 }
 
 /* Set every option of one ETRN transfer. */

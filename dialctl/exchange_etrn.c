@@ -19,13 +19,18 @@
 #include "exchange.h"
 #include "log.h"
 #include "queue.h"
+#include "util.h"
 
 /* Append text to a fixed buffer, separated by "; ". */
 static void append(char *buf, size_t len, const char *text)
 {
     size_t n = strlen(buf);
-    if (n + 3 < len)
-        snprintf(buf + n, len - n, "%s%s", n ? "; " : "", text);
+    if (n > 0 && n + 3 < len) {
+        memcpy(buf + n, "; ", 3);
+        n += 2;
+    }
+    if (n + 1 < len)
+        surel_strlcpy(buf + n, text, len - n);
 }
 
 /* ETRN for every configured domain. */

@@ -41,8 +41,12 @@
 static void add_error(struct session *s, const char *text)
 {
     size_t n = strlen(s->errors);
-    if (n + 3 < sizeof(s->errors))
-        snprintf(s->errors + n, sizeof(s->errors) - n, "%s%s", n ? "; " : "", text);
+    if (n > 0 && n + 3 < sizeof(s->errors)) {
+        memcpy(s->errors + n, "; ", 3);
+        n += 2;
+    }
+    if (n + 1 < sizeof(s->errors))
+        surel_strlcpy(s->errors + n, text, sizeof(s->errors) - n);
 }
 
 /* Free the remembered queue ids. */
@@ -425,6 +429,7 @@ static void tick_up(struct session *s)
     char qwhy[300];
     watch_bytes(s);
     if (!s->exchange_done) {
+        observe(s, &f);             /* remember what is queued before it leaves */
         exchange(s, 0);
         return;
     }

@@ -1,0 +1,75 @@
+#!/bin/bash
+# NAME
+#	session.sh - mail both ways crosses in one session, the link drops after
+# DESCRIPTION
+#	The school holds 6 messages for outside (defer_transports), the ISP
+#	holds 6 for the school (until ETRN).  "dialctl dial" raises the
+#	56 kbit/s link through fake-pppd; the session must flush, say ETRN,
+#	carry all 12 messages, hang up because nothing is left (not because
+#	of the maximum session length), and record the session in the ledger
+#	with its bytes, messages, ETRN answer and cost.
+set -euo pipefail
+. "$SUREL_SRC_DIR/tests/dialctl/common.sh"
+trap dc_cleanup EXIT
+
+dc_setup session
+dc_roster 4 1
+dc_send_out 6
+dc_hold_in 6
+dc_wait_held "$T/school" 6
+dc_wait_held "$T/isp" 6
+dc_start
+
+check "dialctl status before dialling says idle, link down, 6 held outbound"
+st=$(dc_cmd status) || fail "dialctl status failed"
+echo "$st"
+grep -q '^state: idle' <<<"$st" || fail "expected state idle, got: $st"
+grep -q '^link: down' <<<"$st" || fail "expected link down, got: $st"
+grep -q '^queue: 6 outbound' <<<"$st" || fail "expected 6 outbound in status, got: $st"
+
+check "dialctl dial starts a session"
+dc_cmd dial >/dev/null || fail "dialctl dial was refused"
+dc_wait_sessions 1 150 || fail "no session recorded within 150 s"
+
+check "all 6 outbound messages reached the ISP, all 6 inbound reached the school"
+[ "$(dc_count "$T/isp")" -eq 6 ] || fail "expected 6 messages at outside.test, found $(dc_count "$T/isp")"
+[ "$(dc_count "$T/school")" -eq 6 ] || fail "expected 6 messages at school.test, found $(dc_count "$T/school")"
+
+check "the link is down and pppd gone"
+ip netns exec "$DC_SNS" test ! -e /sys/class/net/ppp0 || fail "ppp0 still exists after the session"
+[ ! -e "$T/run/ppp-surel.pid" ] || fail "fake-pppd is still running"
+
+check "dialctl hung up because nothing was left, not on a limit"
+grep -q 'hanging up: nothing left to carry and the link is quiet' "$T/dialctl.log" ||
+	fail "no 'nothing left to carry' hang-up in the log"
+
+check "the ledger row: manual trigger, ETRN 250, 6 out, 6 in, bytes and cost"
+row=$(dc_sql 'SELECT trigger, attempts, msgs_out, msgs_in, bytes_sent > 30000,
+	bytes_rcvd > 30000, cost, etrn FROM session')
+echo "ledger: $row"
+read -r trig att mout min bs br cost etrn <<<"$row"
+[ "$trig" = manual ] || fail "expected trigger manual, got $trig"
+[ "$att" = 1 ] || fail "expected 1 dial attempt, got $att"
+[ "$mout" = 6 ] || fail "expected 6 messages out in the ledger, got $mout"
+[ "$min" = 6 ] || fail "expected 6 messages in in the ledger, got $min"
+[ "$bs" = 1 ] && [ "$br" = 1 ] || fail "expected more than 30,000 bytes each way, got: $row"
+[ "$cost" -ge 415 ] || fail "expected at least one call and one minute (Rp 415), got Rp $cost"
+grep -q '250' <<<"$etrn" || fail "expected ETRN 250 in the ledger, got: $etrn"
+
+check "dialctl report shows the session and its cost"
+rep=$(dc_cmd report) || fail "dialctl report failed"
+echo "$rep"
+grep -Eq "^total +1 +[0-9]+ +[0-9.]+ +$cost\$" <<<"$rep" || fail "report total does not show 1 session at Rp $cost"
+per=$(python3 -c "print(f'{$cost / 4:.2f}')")
+grep -q "^students: 4 active; Rp $per per student this month" <<<"$rep" ||
+	fail "expected Rp $per per student (4 active students, the teacher not counted)"
+
+check "both queues are empty"
+[ "$(pf_queue_count "$T/school")" = 0 ] || fail "school queue not empty: $(pf_queue_json "$T/school")"
+[ "$(pf_queue_count "$T/isp")" = 0 ] || fail "ISP queue not empty: $(pf_queue_json "$T/isp")"
+
+check "SIGTERM stops the daemon cleanly"
+dc_stop
+[ "$DC_RC" = 0 ] || fail "dialctl daemon exited with status $DC_RC after SIGTERM"
+grep -q 'stopped' "$T/dialctl.log" || fail "no clean stop in the log"
+echo "PASS"
