@@ -9,7 +9,8 @@
  *	what the auth driver would answer: canonical logins, unknown users,
  *	status, home, uid/gid of [mail] user, quota by role and override,
  *	hashes only when asked for, iteration, configuration errors, and
- *	that a roster created or changed after the first lookup is seen.
+ *	that a roster created or changed after the first lookup is seen, and
+ *	that a roster locked by a writer fails cleanly after the busy timeout.
  * DIAGNOSTICS
  *	cmocka's report; exit status non-zero if any test failed.
  */
@@ -24,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <sqlite3.h>
 
 #include "roster.h"
 #include "roster_auth.h"
@@ -268,6 +271,33 @@ static void test_missing_roster_then_created(void **state)
     rauth_free(a);
 }
 
+/*
+ * A writer holding the roster exclusively: the lookup waits out the busy
+ * timeout (1 s here), then fails with a message naming the lock, never a
+ * crash and never a stale "found"; once the lock is gone it works again.
+ * (WAL lets ordinary imports run beside readers; only a writer in
+ * exclusive locking mode, taken before any reader opened the file, blocks.)
+ */
+static void test_locked_roster(void **state)
+{
+    struct fixture *f = *state;
+    sqlite3 *db;
+    char err[512];
+    struct rauth_user u;
+    assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    struct rauth *a = new_rauth(f, 1);
+    assert_int_equal(rauth_lookup(a, "budi", &u, err, sizeof(err)), RAUTH_ERROR);
+    assert_non_null(strstr(err, "locked"));
+    assert_string_equal(u.hash, "");
+    assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(rauth_lookup(a, "budi", &u, err, sizeof(err)), RAUTH_FOUND);
+    assert_string_equal(u.hash, "$6$salt$hashofbudi");
+    rauth_free(a);
+}
+
 /* Bad configuration stops the driver with the key named. */
 static void test_bad_config(void **state)
 {
@@ -320,6 +350,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sees_later_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_roster_then_created, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_locked_roster, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_config, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsafe_mailbox, setup, teardown),
     };
