@@ -12,7 +12,8 @@
 #	shows no temporary failure); "BUDI" and "budi@DOMAIN" are budi, a
 #	foreign domain is not; doveadm user shows uid, gid, home, mail and
 #	quota_rule (role and override); doveadm user '*' lists everyone;
-#	user postfix cannot read credentials.db; no password or hash reaches
+#	LMTP delivers to budi@DOMAIN and to a suspended person, rejects an
+#	unknown one; user postfix cannot read credentials.db; no password or hash reaches
 #	the log.
 set -euo pipefail
 . "$SUREL_SRC_DIR/tests/dovecot/common.sh"
@@ -126,6 +127,20 @@ dovecot_doveadm "$D" mailbox list -A >"$DC_DIR/mailboxes" ||
 	dc_fail "doveadm mailbox list -A failed"
 grep -q '^budi INBOX$' "$DC_DIR/mailboxes" || dc_fail "doveadm -A: no INBOX for budi"
 dc_pass "doveadm user '*' and doveadm -A cover all 6 people"
+
+echo "== LMTP delivery (what Postfix uses) finds people through the userdb"
+lmtp=$(ns_exec "$DC_NS_CLIENT" timeout 20 bash -c '
+	exec 3<>/dev/tcp/$1/24
+	printf "LHLO client.test\r\nMAIL FROM:<guru@$2>\r\nRCPT TO:<budi@$2>\r\nRCPT TO:<nobody-here@$2>\r\nRCPT TO:<dewi.lestari@$2>\r\nDATA\r\nSubject: PR\r\n\r\nKerjakan halaman 12.\r\n.\r\nQUIT\r\n" >&3
+	cat <&3' lmtp "$DC_SERVER" "$DC_DOMAIN" | tr -d '\r')
+grep -q '^550 5.1.1 <nobody-here@' <<<"$lmtp" || dc_fail "LMTP: expected 550 for an unknown recipient, got: $lmtp"
+[ "$(grep -c '^250 2.0.0 <.*Saved' <<<"$lmtp")" -eq 2 ] || dc_fail "LMTP: expected 2 deliveries saved, got: $lmtp"
+grep -rqs 'Kerjakan halaman 12' "$DC_DIR/mail/budi/Maildir/new" ||
+	dc_fail "LMTP: the message is not in budi's Maildir under [mail] root"
+grep -rqs 'Kerjakan halaman 12' "$DC_DIR/mail/dewi.lestari/Maildir/new" ||
+	dc_fail "LMTP: mail for a suspended person must still be kept"
+[ "$(stat -c %U "$DC_DIR/mail/budi")" = mail ] || dc_fail "budi's mailbox is not owned by [mail] user"
+dc_pass "LMTP delivers to budi@$DC_DOMAIN (owned by user mail), keeps mail of the suspended, rejects the unknown"
 
 echo "== no password or hash in the log"
 for pw in "$pw_budi" "$pw_siti" "$pw_dewi" "$pw_agus" guru-rahasia-9; do
