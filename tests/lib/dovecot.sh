@@ -14,7 +14,8 @@
 # DESCRIPTION
 #	Sourceable by any test (bash, set -euo pipefail safe).
 #
-#	dovecot_start makes DIR (which must be private to the test) hold
+#	dovecot_start makes DIR (which must be private to the test, and short:
+#	unix socket paths below DIR/run must stay under 108 bytes) hold
 #	everything: dovecot.conf, the log (DIR/dovecot.log), the base_dir
 #	(DIR/run).  The configuration is the shipped snippet
 #	etc/dovecot/conf.d/90-surel.conf with its paths pointed into DIR and
