@@ -22,6 +22,8 @@ const struct surel_cfg_key surel_cfg_mxd_keys[] = {
      "how long a route stays valid after ETRN; the school repeats ETRN every half of it"},
     {"mxd", "flush_again", CFG_DURATION, "35s", 0, 3600, NULL, NULL,
      "second 'postqueue -s' after an accepted ETRN (>= 31s: qmgr caches a resolution 30s); 0 = off"},
+    {"mxd", "flush_user", CFG_STRING, "postfix", 0, 0, NULL, NULL,
+     "user the second flush runs postqueue as (postqueue -s reads fast_flush_domains through proxymap)"},
     {"mxd", "postqueue", CFG_PATH, "/usr/sbin/postqueue", 0, 0, NULL, NULL,
      "the postqueue program run for the second flush"},
     {"mxd", "postfix_config_dir", CFG_PATH, NULL, 0, 0, NULL, NULL,

@@ -199,7 +199,11 @@ static int open_db(struct routes *rt, const char *path, char *err, size_t errlen
     if (exec_sql(rt, "PRAGMA foreign_keys = ON") < 0)
         return ROUTES_EDB;
     if (write) {
-        if (exec_sql(rt, "PRAGMA journal_mode = WAL") < 0)
+        /* NORMAL: a commit is visible to readers at once and survives a
+         * crash of surel-mxd; a power cut may lose the last routes, which
+         * the schools' next ETRN rewrites. */
+        if (exec_sql(rt, "PRAGMA journal_mode = WAL") < 0
+            || exec_sql(rt, "PRAGMA synchronous = NORMAL") < 0)
             return ROUTES_EDB;
         sqlite3_file_control(rt->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
     }
@@ -330,14 +334,31 @@ int routes_school_add(struct routes *rt, const char *login, const char *const *d
             return ROUTES_EINVAL;
         }
     }
-    if ((rc = exec_sql(rt, "BEGIN IMMEDIATE")) < 0)
+    int own_tx = sqlite3_get_autocommit(rt->db);
+    if (own_tx && (rc = exec_sql(rt, "BEGIN IMMEDIATE")) < 0)
         return rc;
     rc = add_rows(rt, login, domains, ndomains, now);
-    if (rc == 0)
+    if (own_tx && rc == 0)
         rc = exec_sql(rt, "COMMIT");
-    if (rc < 0)
+    if (own_tx && rc < 0)
         sqlite3_exec(rt->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
+}
+
+int routes_begin(struct routes *rt)
+{
+    return exec_sql(rt, "BEGIN IMMEDIATE");
+}
+
+int routes_commit(struct routes *rt)
+{
+    return exec_sql(rt, "COMMIT");
+}
+
+void routes_rollback(struct routes *rt)
+{
+    if (!sqlite3_get_autocommit(rt->db))
+        sqlite3_exec(rt->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 int routes_school_remove(struct routes *rt, const char *login)

@@ -41,7 +41,8 @@
  *	The file uses WAL with persistent -wal and -shm files, so that
  *	Postfix's proxymap (user postfix) reads it while surel-mxd writes,
  *	without ever waiting for a lock.  Every write is one small
- *	transaction, committed when the function returns.
+ *	transaction, committed when the function returns, unless the caller
+ *	grouped several with routes_begin()/routes_commit().
  *
  *	Functions that look one thing up return 1 when found, 0 when not,
  *	and a negative ROUTES_E* code on error; others return 0 or a
@@ -97,6 +98,11 @@ int routes_login_valid(const char *login);
 /* 1 if address is an IPv4 or IPv6 address in text form. */
 int routes_address_valid(const char *address);
 
+/* Group several writes into one transaction (an import); without it each
+ * write is its own transaction. */
+int routes_begin(struct routes *rt);
+int routes_commit(struct routes *rt);
+void routes_rollback(struct routes *rt);
 /* Add a school (or more domains to it); all or nothing. */
 int routes_school_add(struct routes *rt, const char *login, const char *const *domains,
                       int ndomains, long long now);

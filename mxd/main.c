@@ -8,6 +8,7 @@
  *	surel-mxd [-c FILE] [--db PATH] init [--owner USER]
  *	surel-mxd [-c FILE] [--db PATH] add-school LOGIN DOMAIN...
  *	surel-mxd [-c FILE] [--db PATH] remove-school LOGIN
+ *	surel-mxd [-c FILE] [--db PATH] import [FILE]
  *	surel-mxd [-c FILE] [--db PATH] list [--csv]
  *	surel-mxd [-c FILE] [--db PATH] route DOMAIN
  *	surel-mxd [-c FILE] paths
@@ -28,11 +29,13 @@
 #include <getopt.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -55,6 +58,7 @@ static void usage(FILE *f)
           "  init [--owner USER]        create or upgrade the route table\n"
           "  add-school LOGIN DOMAIN... add a school (or domains to it)\n"
           "  remove-school LOGIN        remove a school and its domains\n"
+          "  import [FILE]              add schools, one 'LOGIN DOMAIN...' a line (all or nothing)\n"
           "  list [--csv]               schools, domains, current routes\n"
           "  route DOMAIN               what Postfix's transport lookup answers now\n"
           "  paths                      print db= and socket= from the configuration\n"
@@ -166,6 +170,63 @@ static int cmd_add(const char *db, int argc, char **argv)
         printf(" %s", argv[i]);
     printf("\n");
     return EX_OK;
+}
+
+/* Add the school on one import line: 1 added, 0 blank or comment, or a ROUTES_E* code. */
+static int import_line(struct routes *rt, char *line)
+{
+    char *words[64], *save = NULL;
+    int n = 0;
+    for (char *w = strtok_r(line, " \t\r\n,", &save); w != NULL && n < 64;
+         w = strtok_r(NULL, " \t\r\n,", &save))
+        words[n++] = w;
+    if (n == 0 || words[0][0] == '#')
+        return 0;
+    if (n < 2)
+        return ROUTES_EINVAL;
+    for (int i = 1; i < n; i++)
+        surel_lower(words[i]);
+    int rc = routes_school_add(rt, words[0], (const char *const *)words + 1, n - 1, surel_now());
+    return rc < 0 ? rc : 1;
+}
+
+/* import [FILE]: many schools in one transaction; a bad line imports nothing. */
+static int cmd_import(const char *db, int argc, char **argv)
+{
+    FILE *in = argc == 2 && strcmp(argv[1], "-") != 0 ? fopen(argv[1], "re") : stdin;
+    const char *name = argc == 2 ? argv[1] : "-";
+    char line[8192];
+    long lineno = 0, schools = 0;
+    int rc = 0;
+    if (argc > 2)
+        surel_fatal(EX_USAGE, "usage: surel-mxd import [FILE]");
+    if (in == NULL)
+        surel_fatal(EX_NOINPUT, "%s: %s", name, strerror(errno));
+    struct routes *rt = open_routes(db, ROUTES_WRITE);
+    if ((rc = routes_begin(rt)) == 0) {
+        while (rc == 0 && fgets(line, sizeof(line), in) != NULL) {
+            lineno++;
+            rc = import_line(rt, line);
+            if (rc > 0) {
+                schools++;
+                rc = 0;
+            }
+        }
+    }
+    if (rc == 0)
+        rc = routes_commit(rt);
+    if (rc < 0) {
+        surel_error("%s line %ld: %s; nothing imported", name, lineno,
+                    rc == ROUTES_EINVAL && routes_errmsg(rt)[0] == '\0'
+                        ? "expected LOGIN DOMAIN..." : routes_errmsg(rt));
+        routes_rollback(rt);
+    }
+    routes_close(rt);
+    if (in != stdin)
+        fclose(in);
+    if (rc == 0)
+        printf("%ld schools imported\n", schools);
+    return rc < 0 ? exit_code(rc) : EX_OK;
 }
 
 /* remove-school LOGIN. */
@@ -301,6 +362,38 @@ static int setup_ctx(struct mxd_ctx *ctx, const struct surel_config *cfg, struct
                          surel_config_int(cfg, "mxd", "lockout"));
 }
 
+/* As root: the helper that runs postqueue as [mxd] flush_user (flush.h). */
+static int start_flush_helper(const struct surel_config *cfg, int lfd, pid_t *pid)
+{
+    const char *user = surel_config_str(cfg, "mxd", "flush_user");
+    struct passwd *pw;
+    *pid = -1;
+    if (geteuid() != 0 || surel_config_int(cfg, "mxd", "flush_again") == 0)
+        return -1;
+    if ((pw = getpwnam(user)) == NULL)
+        surel_fatal(EX_NOUSER, "[mxd] flush_user: no such user '%s'", user);
+    int fd = mxd_flush_helper_start(pw->pw_uid, pw->pw_gid, surel_config_str(cfg, "mxd", "postqueue"),
+                                    surel_config_str(cfg, "mxd", "postfix_config_dir"), lfd, pid);
+    if (fd < 0)
+        surel_fatal(EX_OSERR, "cannot start the flush helper: %s", strerror(errno));
+    return fd;
+}
+
+/* Close the helper's pipe and give it a few seconds to finish, then stop it. */
+static void stop_flush_helper(int fd, pid_t pid)
+{
+    if (fd < 0)
+        return;
+    close(fd);
+    for (int i = 0; i < 50; i++) {
+        if (waitpid(pid, NULL, WNOHANG) != 0)
+            return;
+        usleep(100000);
+    }
+    kill(pid, SIGTERM);
+    waitpid(pid, NULL, 0);
+}
+
 /* serve: socket as root, then drop, then open the table and loop. */
 static int cmd_serve(const struct surel_config *cfg, const char *db)
 {
@@ -312,16 +405,20 @@ static int cmd_serve(const struct surel_config *cfg, const char *db)
     char err[512];
     if (geteuid() == 0)
         lookup_ids(cfg, &uid, &gid, &sgid);
+    pid_t helper;
     int lfd = mxd_listen(sock, uid, sgid, err, sizeof(err));
     if (lfd < 0)
         surel_fatal(EX_OSERR, "cannot listen: %s", err);
+    int flush_fd = start_flush_helper(cfg, lfd, &helper);
     drop_privileges(user, uid, gid);
     struct routes *rt = open_routes(db, ROUTES_WRITE);
     if (setup_ctx(&ctx, cfg, rt) < 0)
         surel_fatal(EX_OSERR, "out of memory");
+    ctx.flush_fd = flush_fd;
     surel_info("listening on %s, route table %s, route ttl %llds, second flush after %llds",
                sock, db, ctx.ttl, ctx.flush_again);
     int rc = mxd_serve(lfd, &ctx);
+    stop_flush_helper(flush_fd, helper);
     close(lfd);
     unlink(sock);               /* may fail after the drop: harmless, replaced at start */
     mxd_rate_free(&ctx.rate);
@@ -352,6 +449,8 @@ static int run_admin(const char *cmd, const char *db, int argc, char **argv)
         return cmd_add(db, argc, argv);
     if (strcmp(cmd, "remove-school") == 0)
         return cmd_remove(db, argc, argv);
+    if (strcmp(cmd, "import") == 0)
+        return cmd_import(db, argc, argv);
     if (strcmp(cmd, "list") == 0)
         return cmd_list(db, argc, argv);
     if (strcmp(cmd, "route") == 0)

@@ -195,22 +195,31 @@ static void accept_clients(int lfd, struct client **clients, int *nclients)
     }
 }
 
-/* Start the second flushes that are due; reap finished postqueue runs. */
+/* Start the second flushes that are due; reap children that ended. */
 static void run_flushes(struct mxd_ctx *ctx)
 {
     char domain[256];
     int status;
     pid_t pid;
     while (mxd_flushq_pop(&ctx->flushq, surel_now(), domain, sizeof(domain))) {
-        if (mxd_postqueue_spawn(ctx->postqueue, ctx->config_dir, domain) < 0)
+        if (ctx->flush_fd >= 0) {
+            if (mxd_flush_helper_request(ctx->flush_fd, domain) < 0)
+                surel_error("second flush of %s: the flush helper is gone", domain);
+            else
+                surel_debug("second flush of %s handed to the flush helper", domain);
+        } else if ((pid = mxd_postqueue_spawn(ctx->postqueue, ctx->config_dir, domain)) < 0) {
             surel_error("second flush of %s: %s: %s", domain, ctx->postqueue, strerror(errno));
-        else
-            surel_info("second flush of %s: postqueue -s %s", domain, domain);
+        } else {
+            surel_info("second flush of %s: postqueue -s started (pid %d)", domain, (int)pid);
+        }
     }
     while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
         if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-            surel_warn("postqueue (pid %d) failed with status %d", (int)pid,
+            surel_warn("%s (pid %d) ended with status %d",
+                       ctx->flush_fd >= 0 ? "the flush helper" : "postqueue", (int)pid,
                        WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        else if (ctx->flush_fd < 0)
+            surel_info("postqueue (pid %d) done", (int)pid);
     }
 }
 

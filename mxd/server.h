@@ -24,8 +24,9 @@
  *	decision is logged with domain, address and login.
  *
  *	mxd_serve() runs the loop: many smtpd connections at once (each
- *	smtpd keeps its connection open), the delayed second flushes, and
- *	reaping of postqueue children.  It returns 0 after SIGTERM or
+ *	smtpd keeps its connection open), and the delayed second flushes,
+ *	handed to the flush helper (flush.h) when flush_fd >= 0, else run
+ *	directly and reaped here.  It returns 0 after SIGTERM or
  *	SIGINT.
  * DIAGNOSTICS
  *	mxd_listen() returns -1 with err filled in.  mxd_handle() returns
@@ -49,6 +50,7 @@ struct mxd_ctx {
     struct mxd_flushq flushq;
     long long ttl, flush_again;
     const char *postqueue, *config_dir;
+    int flush_fd;               /* pipe to the flush helper, or -1: spawn directly */
     unsigned long accepted, refused;
 };
 

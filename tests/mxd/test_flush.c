@@ -5,7 +5,8 @@
  * DESCRIPTION
  *	The spawn test runs a stand-in script at the postqueue path that
  *	records the argument vector it was given, so it proves the exact
- *	command line (no shell, "-c DIR -s DOMAIN").
+ *	command line (no shell, "-c DIR -s DOMAIN"), and what the flush
+ *	helper runs for the lines it is sent.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -81,11 +82,47 @@ static void test_spawn_runs_postqueue_with_argv(void **state)
     rmdir(dir);
 }
 
+static void test_helper_flushes_valid_domains_only(void **state)
+{
+    char dir[] = "/tmp/test_flush.XXXXXX", script[128], args[128], line[256];
+    pid_t helper;
+    int status;
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(script, sizeof(script), "%s/postqueue", dir);
+    snprintf(args, sizeof(args), "%s/args", dir);
+    FILE *f = fopen(script, "w");
+    assert_non_null(f);
+    fprintf(f, "#!/bin/sh\necho \"$*\" >> %s\n", args);
+    fclose(f);
+    chmod(script, 0755);
+    int fd = mxd_flush_helper_start(getuid(), getgid(), script, NULL, -1, &helper);
+    assert_true(fd >= 0);
+    assert_int_equal(mxd_flush_helper_request(fd, "school.test"), 0);
+    assert_int_equal(mxd_flush_helper_request(fd, "../etc/passwd"), 0);   /* refused by the helper */
+    assert_int_equal(mxd_flush_helper_request(fd, "other.test"), 0);
+    close(fd);                                  /* EOF: the helper finishes and exits */
+    assert_int_equal(waitpid(helper, &status, 0), helper);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    f = fopen(args, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof(line), f));
+    assert_string_equal(line, "-s school.test\n");
+    assert_non_null(fgets(line, sizeof(line), f));
+    assert_string_equal(line, "-s other.test\n");
+    assert_null(fgets(line, sizeof(line), f));
+    fclose(f);
+    unlink(args);
+    unlink(script);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_pending_flush_per_domain),
         cmocka_unit_test(test_spawn_runs_postqueue_with_argv),
+        cmocka_unit_test(test_helper_flushes_valid_domains_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

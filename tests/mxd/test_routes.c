@@ -118,6 +118,22 @@ static void test_route_fresh_then_expired(void **state)
     assert_int_equal(routes_set_route(f->rt, "ghost", "192.0.2.10", now, 600), ROUTES_ENOENT);
 }
 
+static void test_grouped_writes_all_or_nothing(void **state)
+{
+    struct fixture *f = *state;
+    const char *a[] = {"a.test"}, *b[] = {"b.test"};
+    char login[64];
+    assert_int_equal(routes_begin(f->rt), 0);
+    assert_int_equal(routes_school_add(f->rt, "school3", a, 1, 1000), 0);
+    assert_int_equal(routes_school_add(f->rt, "school4", b, 1, 1000), 0);
+    routes_rollback(f->rt);
+    assert_int_equal(routes_owner(f->rt, "a.test", login, sizeof(login)), 0);
+    assert_int_equal(routes_begin(f->rt), 0);
+    assert_int_equal(routes_school_add(f->rt, "school3", a, 1, 1000), 0);
+    assert_int_equal(routes_commit(f->rt), 0);
+    assert_int_equal(routes_owner(f->rt, "a.test", login, sizeof(login)), 1);
+}
+
 static void test_remove(void **state)
 {
     struct fixture *f = *state;
@@ -159,6 +175,7 @@ static void ctx_init(struct mxd_ctx *ctx, struct fixture *f)
     ctx->rt = f->rt;
     ctx->ttl = 600;
     ctx->flush_again = 35;
+    ctx->flush_fd = -1;
     assert_int_equal(mxd_rate_init(&ctx->rate, 64, 3, 600, 900), 0);
 }
 
@@ -243,6 +260,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_add_conflicts_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_route_fresh_then_expired, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_grouped_writes_all_or_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_readonly_open_refuses_missing_schema, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_handle_accept_commits_before_ok, setup, teardown),
