@@ -103,4 +103,6 @@ mxd_setup_isp "$T" "$T/isp" remove-school school2 >/dev/null
 grep -q '^school2:' "$T/isp-passwd" && fail "school2 is still in the password file"
 [ -z "$(postmap -q other.test "sqlite:$T/isp/etc/surel-domains.cf" || true)" ] || fail "other.test is still relayed"
 grep -q '^school1:' "$T/isp-passwd" || fail "school1 lost its password"
+pc -e "defer_transports=uucp"
+refused "to replace another setup's defer_transports" 78 install
 echo "PASS: setup-isp"
