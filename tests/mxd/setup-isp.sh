@@ -105,4 +105,5 @@ grep -q '^school2:' "$T/isp-passwd" && fail "school2 is still in the password fi
 grep -q '^school1:' "$T/isp-passwd" || fail "school1 lost its password"
 pc -e "defer_transports=uucp"
 refused "to replace another setup's defer_transports" 78 install
+refused "an unknown command" 64 bogus
 echo "PASS: setup-isp"
