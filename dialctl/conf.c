@@ -59,6 +59,7 @@ static void load_dial(struct conf *c)
     c->redial_delay = surel_config_int(f, "dial", "redial_delay");
     c->retry_delay = surel_config_int(f, "dial", "retry_delay");
     c->grace = surel_config_int(f, "dial", "grace");
+    c->stall = surel_config_int(f, "dial", "stall");
     c->quiet_bytes = surel_config_int(f, "dial", "quiet_bytes");
     c->max_session = surel_config_int(f, "dial", "max_session");
     c->flushes = (int)surel_config_int(f, "dial", "flushes");

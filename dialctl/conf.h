@@ -34,7 +34,7 @@ struct conf {
     const char *mode;
     const char *pppd, *peer, *linkname, *hook, *interface;
     int attempts;
-    long long dial_timeout, redial_delay, retry_delay, grace, max_session, check_interval;
+    long long dial_timeout, redial_delay, retry_delay, grace, stall, max_session, check_interval;
     long long quiet_bytes;
     int flushes;
     struct schedule schedule;

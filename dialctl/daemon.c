@@ -357,23 +357,30 @@ static void setup(struct daemon *d)
         surel_fatal(EX_CANTCREAT, "%s", err);
 }
 
+/* A session that just ended: set a retry when it failed. */
+static void session_ended(struct daemon *d, long long now)
+{
+    char t[32], text[200];
+    if (d->s.result == SESSION_FAILED && !d->stop_wanted) {
+        d->retry_at = now + d->conf->retry_delay;
+        surel_strlcpy(d->retry_trigger, d->s.trigger, sizeof(d->retry_trigger));
+        snprintf(text, sizeof(text), "session failed; trigger %s retried at %s", d->s.trigger,
+                 when(d->retry_at, t, sizeof(t)));
+        event(d, "failed", text);
+    }
+    d->s.result = SESSION_NONE;
+}
+
 /* Once a second: drive the session or look at the triggers. */
 static void tick(struct daemon *d)
 {
     long long now = surel_now();
-    if (d->s.state != S_IDLE) {
+    if (d->s.state != S_IDLE)
         session_tick(&d->s, now);
-        if (d->s.state != S_IDLE)
-            return;
-        if (d->s.result == SESSION_FAILED && !d->stop_wanted) {
-            d->retry_at = now + d->conf->retry_delay;
-            surel_strlcpy(d->retry_trigger, d->s.trigger, sizeof(d->retry_trigger));
-            char t[32], text[200];
-            snprintf(text, sizeof(text), "session failed; trigger %s retried at %s", d->s.trigger,
-                     when(d->retry_at, t, sizeof(t)));
-            event(d, "failed", text);
-        }
-    }
+    if (d->s.state == S_IDLE && d->s.result != SESSION_NONE)
+        session_ended(d, now);
+    if (d->s.state != S_IDLE)
+        return;
     if (d->reload_wanted) {
         d->reload_wanted = 0;
         reload(d, 0);

@@ -26,6 +26,11 @@ enum drain_action drain_decide(const struct drain_facts *f, const char **why)
         *why = "mail exchange not started yet";
         return DRAIN_WAIT;
     }
+    if (f->stall > 0 && f->now - f->quiet_since >= f->stall
+        && (f->tcp_sessions > 0 || f->outbound_waiting > 0)) {
+        *why = "the link stalled: nothing crossed it although mail or sessions wait";
+        return DRAIN_HANGUP;
+    }
     if (f->tcp_sessions > 0) {
         *why = "a TCP session is using the link";
         return DRAIN_WAIT;

@@ -24,7 +24,10 @@
  *			once more before hanging up;
  *	DRAIN_HANGUP	no outbound message is left, no TCP session uses
  *			the link, the link has been quiet for the grace
- *			period: hang up.
+ *			period: hang up.  Also when mail or sessions wait
+ *			but not one byte has crossed for the stall period:
+ *			what waits is stuck (a connection left half-open by
+ *			a lost link), and Postfix will retry it next time.
  *
  *	The order matters: never hang up while a delivery that can finish
  *	is running (a TCP session on the link), only the hard limits
@@ -45,6 +48,7 @@ struct drain_facts {
     int tcp_sessions;           /* TCP sessions on the link's address */
     long long quiet_since;      /* last time bytes crossed the link */
     long long grace;            /* quiet seconds before hang-up */
+    long long stall;            /* quiet seconds after which waiting is given up, 0 = never */
     long long last_etrn;        /* when ETRN was last sent, 0 = never */
     int etrn_repeats_left;      /* repeated ETRNs still allowed */
     long long etrn_repeat_after;/* repeat when last ETRN is this old (31 s) */

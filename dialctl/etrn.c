@@ -15,6 +15,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -42,10 +43,28 @@ static size_t on_reply(char *data, size_t size, size_t n, void *ctx)
     return all;
 }
 
+/* Keep the server's last 4xx/5xx reply line, for the words of a refusal. */
+static int on_debug(CURL *h, curl_infotype type, char *data, size_t len, void *ctx)
+{
+    char *last = ctx;
+    (void)h;
+    if (type != CURLINFO_HEADER_IN || len < 4 || (data[0] != '4' && data[0] != '5'))
+        return 0;
+    if (len > 255)
+        len = 255;
+    memcpy(last, data, len);
+    last[len] = '\0';
+    last[strcspn(last, "\r\n")] = '\0';
+    return 0;
+}
+
 /* Set every option of one ETRN transfer. */
 static void set_options(CURL *h, const struct etrn_conf *c, struct curl_slist *rcpt,
-                        struct etrn_result *r, char *url, size_t urllen, char *errbuf)
+                        struct etrn_result *r, char *url, size_t urllen, char *errbuf, char *last)
 {
+    curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_debug);
+    curl_easy_setopt(h, CURLOPT_DEBUGDATA, last);
+    curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
     snprintf(url, urllen, "smtp://%s/", c->host);
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "ETRN");
@@ -68,7 +87,7 @@ static void set_options(CURL *h, const struct etrn_conf *c, struct curl_slist *r
 
 int etrn_send(const struct etrn_conf *c, const char *domain, struct etrn_result *r)
 {
-    char url[512], errbuf[CURL_ERROR_SIZE] = "";
+    char url[512], errbuf[CURL_ERROR_SIZE] = "", last[256] = "";
     struct curl_slist *rcpt;
     CURL *h;
     memset(r, 0, sizeof(*r));
@@ -77,10 +96,12 @@ int etrn_send(const struct etrn_conf *c, const char *domain, struct etrn_result 
         snprintf(r->text, sizeof(r->text), "libcurl: out of memory");
         return -1;
     }
-    set_options(h, c, rcpt, r, url, sizeof(url), errbuf);
+    set_options(h, c, rcpt, r, url, sizeof(url), errbuf, last);
     CURLcode rc = curl_easy_perform(h);
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &r->code);
-    if (rc != CURLE_OK)
+    if (rc != CURLE_OK && r->code > 0 && strlen(last) > 4 && strtol(last, NULL, 10) == r->code)
+        snprintf(r->text, sizeof(r->text), "%s", last + 4);     /* the server's words */
+    else if (rc != CURLE_OK)
         snprintf(r->text, sizeof(r->text), "%s", *errbuf ? errbuf : curl_easy_strerror(rc));
     else if (r->code == 0)
         r->code = 250;      /* libcurl only succeeds on a 2xx reply */

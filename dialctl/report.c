@@ -146,17 +146,28 @@ static int event_line(long long when, const char *kind, const char *text, void *
     return 0;
 }
 
+/* A count for the log: "?" when unknown. */
+static const char *count(long long n, char *buf, size_t len)
+{
+    if (n < 0)
+        return "?";
+    snprintf(buf, len, "%lld", n);
+    return buf;
+}
+
 /* ledger_sessions() callback. */
 static int session_line(const struct ledger_session *s, void *ctx)
 {
     struct log_line *l = add_line(ctx, s->started);
+    char out[24], in[24];
     if (l == NULL)
         return 0;
     snprintf(l->text, sizeof(l->text),
              "session %lld (%s): %d attempt(s), %lld s dialling, %lld s up, %lld s billed, "
-             "%lld bytes out, %lld in, messages %lld out, %lld in, Rp %lld; ETRN %s%s%s",
+             "%lld bytes out, %lld in, messages %s out, %s in, Rp %lld; ETRN %s%s%s",
              s->id, s->trigger, s->attempts, s->dial_seconds, s->up_seconds, s->billed_seconds,
-             s->bytes_sent, s->bytes_rcvd, s->msgs_out, s->msgs_in, s->cost,
+             s->bytes_sent, s->bytes_rcvd, count(s->msgs_out, out, sizeof(out)),
+             count(s->msgs_in, in, sizeof(in)), s->cost,
              *s->etrn ? s->etrn : "not sent", *s->errors ? "; errors: " : "", s->errors);
     return 0;
 }

@@ -83,6 +83,8 @@ static const char *const *local_domains(const struct session *s)
     return s->conf->domains;
 }
 
+static void attempt_over(struct session *s, long long now, const char *what);
+
 /* Start one pppd; on failure to even start it, the attempt failed. */
 static void dial(struct session *s, long long now)
 {
@@ -96,11 +98,8 @@ static void dial(struct session *s, long long now)
     if (s->pppd < 0) {
         char e[300];
         snprintf(e, sizeof(e), "cannot run %s: %s", s->conf->pppd, strerror(errno));
-        surel_error("%s", e);
-        add_error(s, e);
         s->pppd = 0;
-        s->state = S_REDIAL;
-        s->redial_at = now + s->conf->redial_delay;
+        attempt_over(s, now, e);
         return;
     }
     surel_info("dialling (attempt %d of %d): %s call %s, pid %d", s->attempts, s->conf->attempts,
@@ -185,6 +184,8 @@ static void close_connection(struct session *s, long long now)
     s->cost += tariff_cost(&s->conf->tariff, secs, sent + rcvd);
     s->link_up = 0;
     s->last_down = now;
+    s->nsuspect = s->conns.nconns;      /* may be dead after this */
+    memcpy(s->suspect, s->conns.conn, sizeof(s->conns.conn));
     surel_info("link down: %lld s up, %lld bytes sent, %lld received", now - s->up_at, sent, rcvd);
 }
 
@@ -279,6 +280,8 @@ static void finish(struct session *s, long long now)
 static void attempt_over(struct session *s, long long now, const char *what)
 {
     int mail_left = !s->hangup_wanted;
+    if (mail_left)
+        add_error(s, what);
     if (mail_left && s->attempts < s->conf->attempts) {
         surel_warn("%s; re-dialling in %lld s", what, s->conf->redial_delay);
         s->state = S_REDIAL;
@@ -286,9 +289,9 @@ static void attempt_over(struct session *s, long long now, const char *what)
         return;
     }
     if (mail_left) {
-        char e[200];
-        snprintf(e, sizeof(e), "%s; no attempts left (%d)", what, s->attempts);
-        surel_error("%s", e);
+        char e[64];
+        snprintf(e, sizeof(e), "no attempts left (%d)", s->attempts);
+        surel_error("%s; %s", what, e);
         add_error(s, e);
     }
     finish(s, now);
@@ -321,9 +324,10 @@ void session_reap(struct session *s, long long now)
         return;
     }
     if (s->state == S_UP || s->state == S_DIALING) {
+        if (s->state == S_DIALING)
+            s->dial_seconds += now - s->dial_started;
         if (s->state == S_UP)
             snprintf(what + strlen(what), sizeof(what) - strlen(what), ": link lost mid-session");
-        add_error(s, what);
         attempt_over(s, now, what);
     }
 }
@@ -395,7 +399,8 @@ static void observe(struct session *s, struct drain_facts *f)
         surel_warn("cannot read the queue: %s", why);
     }
     if (*s->local && tcp_sessions(s->local, &p) == 0) {
-        f->tcp_sessions = p.sessions;
+        f->tcp_sessions = tcp_new_sessions(&p, s->suspect, s->nsuspect);
+        s->conns = p;
         for (int i = 0; i < p.npeers; i++) {
             int known = 0;
             for (int j = 0; j < s->peers.npeers; j++)
@@ -416,6 +421,7 @@ static void observe(struct session *s, struct drain_facts *f)
     f->flushes_left = s->flushes_left;
     f->quiet_since = s->quiet_since;
     f->grace = s->conf->grace;
+    f->stall = s->conf->stall;
     f->last_etrn = s->last_etrn;
     f->etrn_repeats_left = s->etrn_repeats_left;
     f->etrn_repeat_after = ETRN_REPEAT_AFTER;

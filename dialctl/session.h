@@ -77,7 +77,10 @@ struct session {
     int tcp_now, queue_waiting;
     char **seen_ids;
     int nseen;
-    struct tcp_peers peers;
+    struct tcp_peers peers;         /* every peer seen, for counting messages in */
+    struct tcp_peers conns;         /* connections at the last look */
+    struct tcp_conn suspect[TCP_SESSIONS_MAX];  /* open when the link was lost */
+    int nsuspect;
     long long maillog_offset;
     char etrn[256], errors[512];
 };

@@ -43,12 +43,27 @@ int tcp_parse(const char *text, const char *local_addr, struct tcp_peers *p)
             char buf[INET_ADDRSTRLEN];
             p->sessions++;
             add_peer(p, inet_ntop(AF_INET, &r, buf, sizeof(buf)));
+            if (p->nconns < TCP_SESSIONS_MAX)
+                p->conn[p->nconns++] = (struct tcp_conn){lport, rhex, rport};
         }
         line = strchr(line, '\n');
         if (line != NULL)
             line++;
     }
     return 0;
+}
+
+int tcp_new_sessions(const struct tcp_peers *now, const struct tcp_conn *old, int nold)
+{
+    int n = now->sessions - now->nconns;   /* beyond the list: count them */
+    for (int i = 0; i < now->nconns; i++) {
+        int seen = 0;
+        for (int j = 0; j < nold && !seen; j++)
+            seen = old[j].lport == now->conn[i].lport && old[j].raddr == now->conn[i].raddr
+                   && old[j].rport == now->conn[i].rport;
+        n += !seen;
+    }
+    return n;
 }
 
 int tcp_sessions(const char *local_addr, struct tcp_peers *p)

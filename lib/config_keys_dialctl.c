@@ -32,6 +32,8 @@ const struct surel_cfg_key surel_cfg_dialctl_keys[] = {
      "when a session failed, try the trigger again this much later"},
     {"dial", "grace", CFG_DURATION, "5s", 0, 600, NULL, NULL,
      "quiet link time before hang-up"},
+    {"dial", "stall", CFG_DURATION, "2m", 0, 86400, NULL, NULL,
+     "hang up when nothing crossed the link this long although mail waits (0: never)"},
     {"dial", "quiet_bytes", CFG_INT, "300", 0, 1000000, NULL, NULL,
      "bytes per second (both ways) below which the link counts as quiet"},
     {"dial", "max_session", CFG_DURATION, "30m", 10, 86400, NULL, NULL,

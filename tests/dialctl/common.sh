@@ -123,8 +123,9 @@ dc_peer_set() {
 
 # dc_postfix_common DIR: what both sides need on a 56 kbit/s link.
 dc_postfix_common() {
-	pf_conf "$1" "smtp_destination_concurrency_limit=2" \
-		"smtp_connect_timeout=10s" "smtp_data_xfer_timeout=60s" "smtp_data_done_timeout=60s" \
+	pf_conf "$1" "smtp_destination_concurrency_limit=2" "smtp_connect_timeout=10s" \
+		"smtp_helo_timeout=30s" "smtp_mail_timeout=30s" "smtp_rcpt_timeout=30s" \
+		"smtp_data_init_timeout=30s" "smtp_data_xfer_timeout=30s" "smtp_data_done_timeout=30s" \
 		"smtpd_timeout=60s" "queue_run_delay=300s" "minimal_backoff_time=300s" \
 		"maximal_backoff_time=600s"
 }
@@ -238,6 +239,16 @@ dc_wait_sessions() {
 	return 1
 }
 
+# dc_wait_sql SQL REGEX [SECS]: poll the ledger until SQL's answer matches.
+dc_wait_sql() {
+	local i secs=${3:-10}
+	for ((i = 0; i < secs * 5; i++)); do
+		dc_sql "$1" 2>/dev/null | grep -Eq -- "$2" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # dc_message FROM TO TAG: a message of about 5 KB.
 dc_message() {
 	printf 'From: %s\nTo: %s\nSubject: test %s\nMessage-ID: <%s.%s@test>\n\n' "$1" "$2" "$3" "$3" "$$"
@@ -295,5 +306,11 @@ dc_cleanup() {
 	[ -d "$T/school" ] && pf_stop "$T/school"
 	[ -d "$T/isp" ] && pf_stop "$T/isp"
 	ns_delete "$DC_SNS" "$DC_INS"
+	if [ -n "${DC_KEEP:-}" ]; then      # debugging: keep the logs
+		mkdir -p "$DC_KEEP"
+		cp "$T/dialctl.log" "$DC_KEEP/" 2>/dev/null || true
+		cp "$T/school/maillog" "$DC_KEEP/school.maillog" 2>/dev/null || true
+		cp "$T/isp/maillog" "$DC_KEEP/isp.maillog" 2>/dev/null || true
+	fi
 	rm -rf "$T"
 }

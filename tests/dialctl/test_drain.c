@@ -77,6 +77,21 @@ static void repeats_etrn_only_in_long_sessions(void **state)
     assert_int_equal(drain_decide(&f, &why), DRAIN_HANGUP);
 }
 
+static void gives_up_on_a_stalled_link(void **state)
+{
+    (void)state;
+    const char *why;
+    struct drain_facts f = quiet();
+    f.tcp_sessions = 1, f.stall = 60;
+    f.now = 1069;                               /* quiet for 59 s */
+    assert_int_equal(drain_decide(&f, &why), DRAIN_WAIT);
+    f.now = 1070;                               /* 60 s: stuck, not a delivery */
+    assert_int_equal(drain_decide(&f, &why), DRAIN_HANGUP);
+    assert_non_null(strstr(why, "stalled"));
+    f.stall = 0;                                /* off */
+    assert_int_equal(drain_decide(&f, &why), DRAIN_WAIT);
+}
+
 static void hard_limits_override_everything(void **state)
 {
     (void)state;
@@ -136,6 +151,7 @@ int main(void)
         cmocka_unit_test(never_hangs_up_mid_delivery),
         cmocka_unit_test(flushes_again_for_mail_deferred_in_session),
         cmocka_unit_test(repeats_etrn_only_in_long_sessions),
+        cmocka_unit_test(gives_up_on_a_stalled_link),
         cmocka_unit_test(hard_limits_override_everything),
         cmocka_unit_test(triggers_fire_in_order),
         cmocka_unit_test(months_are_local_calendar_months),

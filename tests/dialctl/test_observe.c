@@ -78,6 +78,10 @@ static void counts_sessions_on_the_link_address(void **state)
     assert_int_equal(p.sessions, 2);            /* not LISTEN, TIME_WAIT, loopback */
     assert_int_equal(p.npeers, 1);
     assert_string_equal(p.peer[0], "192.0.2.1");
+    /* Connection 2 was open when the link was lost: only 1 is new. */
+    struct tcp_conn old[] = {{0xB2F0, 0x010200C0, 0x19}, {0xB2F4, 0x010200C0, 0x19}};
+    assert_int_equal(tcp_new_sessions(&p, old, 2), 1);
+    assert_int_equal(tcp_new_sessions(&p, old, 0), 2);
     assert_int_equal(tcp_parse(tcp_text, "198.51.100.7", &p), 0);
     assert_int_equal(p.sessions, 0);
     assert_int_equal(tcp_parse(tcp_text, "not-an-address", &p), -1);
