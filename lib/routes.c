@@ -58,6 +58,17 @@ static const char *const migrations[] = {
     "    AND s.expires > CAST(strftime('%s','now') AS INTEGER)"
     "    THEN 'surel:[' || s.address || ']' ELSE 'surel-offline:' END"
     "  FROM school_domain d JOIN school s ON s.login = d.login;",
+    /* 1 -> 2: a school may pin its TLS certificate; it then has its own
+     * transport surel-LOGIN (master.cf, by surel-setup-isp) that checks it,
+     * so a route that outlived the session cannot deliver to a stranger. */
+    "ALTER TABLE school ADD COLUMN tls_fingerprint TEXT;"
+    "DROP VIEW postfix_transport;"
+    "CREATE VIEW postfix_transport(domain, transport) AS"
+    "  SELECT d.domain, CASE WHEN s.address IS NOT NULL"
+    "    AND s.expires > CAST(strftime('%s','now') AS INTEGER)"
+    "    THEN CASE WHEN s.tls_fingerprint IS NOT NULL THEN 'surel-' || s.login ELSE 'surel' END"
+    "      || ':[' || s.address || ']' ELSE 'surel-offline:' END"
+    "  FROM school_domain d JOIN school s ON s.login = d.login;",
 };
 
 #define NELEM(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -437,6 +448,43 @@ int routes_set_route(struct routes *rt, const char *login, const char *address,
     return 0;
 }
 
+int routes_fingerprint_valid(const char *fp)
+{
+    /* SHA-256: 32 bytes as XX:XX:...:XX, either case. */
+    if (strlen(fp) != 32 * 3 - 1)
+        return 0;
+    for (int i = 0; fp[i]; i++)
+        if (i % 3 == 2 ? fp[i] != ':' : !isxdigit((unsigned char)fp[i]))
+            return 0;
+    return 1;
+}
+
+int routes_set_fingerprint(struct routes *rt, const char *login, const char *fp)
+{
+    static const char upd[] = "UPDATE school SET tls_fingerprint = ?2 WHERE login = ?1";
+    sqlite3_stmt *st;
+    int rc;
+    if (fp != NULL && !routes_fingerprint_valid(fp)) {
+        snprintf(rt->errmsg, sizeof(rt->errmsg),
+                 "'%s' is not a SHA-256 fingerprint (32 hex bytes separated by ':')", fp);
+        return ROUTES_EINVAL;
+    }
+    if ((st = stmt(rt, upd)) == NULL)
+        return ROUTES_EDB;
+    sqlite3_bind_text(st, 1, login, -1, SQLITE_TRANSIENT);
+    if (fp != NULL)
+        sqlite3_bind_text(st, 2, fp, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 2);
+    if ((rc = step_done(rt, st, login)) < 0)
+        return rc;
+    if (sqlite3_changes(rt->db) == 0) {
+        snprintf(rt->errmsg, sizeof(rt->errmsg), "no school with login '%s'", login);
+        return ROUTES_ENOENT;
+    }
+    return 0;
+}
+
 int routes_count(struct routes *rt, long long *schools, long long *domains)
 {
     static const char sql[] =
@@ -459,12 +507,14 @@ static void read_school(sqlite3_stmt *st, struct routes_school *s)
 {
     const unsigned char *addr = sqlite3_column_text(st, 1);
     const unsigned char *doms = sqlite3_column_text(st, 5);
+    const unsigned char *fp = sqlite3_column_text(st, 6);
     surel_strlcpy(s->login, (const char *)sqlite3_column_text(st, 0), sizeof(s->login));
     surel_strlcpy(s->address, addr ? (const char *)addr : "", sizeof(s->address));
     s->updated = sqlite3_column_int64(st, 2);
     s->expires = sqlite3_column_int64(st, 3);
     s->created = sqlite3_column_int64(st, 4);
     s->domains = doms ? (const char *)doms : "";
+    surel_strlcpy(s->fingerprint, fp ? (const char *)fp : "", sizeof(s->fingerprint));
 }
 
 int routes_each(struct routes *rt, routes_school_fn *fn, void *ctx)
@@ -472,8 +522,8 @@ int routes_each(struct routes *rt, routes_school_fn *fn, void *ctx)
     static const char sql[] =
         "SELECT s.login, s.address, s.updated, s.expires, s.created,"
         " (SELECT group_concat(domain, ',') FROM"
-        "   (SELECT domain FROM school_domain d WHERE d.login = s.login ORDER BY domain))"
-        " FROM school s ORDER BY s.login";
+        "   (SELECT domain FROM school_domain d WHERE d.login = s.login ORDER BY domain)),"
+        " s.tls_fingerprint FROM school s ORDER BY s.login";
     sqlite3_stmt *st = stmt(rt, sql);
     struct routes_school s;
     int rc = SQLITE_DONE, stop = 0;

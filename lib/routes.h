@@ -31,7 +31,9 @@
  *	postfix_relay_domain(domain)
  *		every school domain: relay_domains;
  *	postfix_transport(domain, transport)
- *		"surel:[ADDRESS]" while the school's route is fresh,
+ *		"surel:[ADDRESS]" while the school's route is fresh
+ *		("surel-LOGIN:[ADDRESS]" for a school with a pinned TLS
+ *		certificate: its own transport checks the fingerprint),
  *		"surel-offline:" otherwise: transport_maps.  Freshness is
  *		judged by SQLite's clock at lookup time.
  *
@@ -58,7 +60,7 @@
 
 #include <stddef.h>
 
-#define ROUTES_SCHEMA_VERSION 1
+#define ROUTES_SCHEMA_VERSION 2
 
 /* routes_open() flags. */
 #define ROUTES_READONLY 0x00
@@ -83,6 +85,7 @@ struct routes_school {
     char address[ROUTES_ADDRESS_MAX];
     long long updated, expires, created;
     const char *domains;    /* comma-separated, sorted; valid during the callback */
+    char fingerprint[100];  /* pinned SHA-256 certificate fingerprint, or "" */
 };
 
 struct routes;
@@ -106,6 +109,10 @@ void routes_rollback(struct routes *rt);
 /* Add a school (or more domains to it); all or nothing. */
 int routes_school_add(struct routes *rt, const char *login, const char *const *domains,
                       int ndomains, long long now);
+/* 1 if fp is a SHA-256 fingerprint "XX:XX:...". */
+int routes_fingerprint_valid(const char *fp);
+/* Pin login's TLS certificate (fp NULL: unpin). */
+int routes_set_fingerprint(struct routes *rt, const char *login, const char *fp);
 /* Remove a school and every domain it owns. */
 int routes_school_remove(struct routes *rt, const char *login);
 /* The login that owns domain (exact, lower-case match). */

@@ -9,6 +9,7 @@
  *	surel-mxd [-c FILE] [--db PATH] add-school LOGIN DOMAIN...
  *	surel-mxd [-c FILE] [--db PATH] remove-school LOGIN
  *	surel-mxd [-c FILE] [--db PATH] import [FILE]
+ *	surel-mxd [-c FILE] [--db PATH] pin LOGIN FINGERPRINT|none
  *	surel-mxd [-c FILE] [--db PATH] list [--csv]
  *	surel-mxd [-c FILE] [--db PATH] route DOMAIN
  *	surel-mxd [-c FILE] paths
@@ -59,6 +60,7 @@ static void usage(FILE *f)
           "  add-school LOGIN DOMAIN... add a school (or domains to it)\n"
           "  remove-school LOGIN        remove a school and its domains\n"
           "  import [FILE]              add schools, one 'LOGIN DOMAIN...' a line (all or nothing)\n"
+          "  pin LOGIN FINGERPRINT|none route LOGIN through its TLS-pinned transport surel-LOGIN\n"
           "  list [--csv]               schools, domains, current routes\n"
           "  route DOMAIN               what Postfix's transport lookup answers now\n"
           "  paths                      print db= and socket= from the configuration\n"
@@ -244,6 +246,23 @@ static int cmd_remove(const char *db, int argc, char **argv)
     return rc < 0 ? exit_code(rc) : EX_OK;
 }
 
+/* pin LOGIN FINGERPRINT|none: the school's certificate, checked by surel-LOGIN. */
+static int cmd_pin(const char *db, int argc, char **argv)
+{
+    if (argc != 3)
+        surel_fatal(EX_USAGE, "usage: surel-mxd pin LOGIN FINGERPRINT|none");
+    const char *fp = strcmp(argv[2], "none") == 0 ? NULL : argv[2];
+    struct routes *rt = open_routes(db, ROUTES_WRITE);
+    int rc = routes_set_fingerprint(rt, argv[1], fp);
+    if (rc < 0)
+        surel_error("pin %s: %s", argv[1], routes_errmsg(rt));
+    routes_close(rt);
+    if (rc == 0)
+        printf("school %s: routed through transport %s%s\n", argv[1], fp ? "surel-" : "surel",
+               fp ? argv[1] : "");
+    return rc < 0 ? exit_code(rc) : EX_OK;
+}
+
 /* Format a Unix time for list output, or "-". */
 static void fmt_time(long long t, char *out, size_t len)
 {
@@ -263,7 +282,8 @@ static int print_school(const struct routes_school *s, void *ctx)
     fmt_time(s->updated, upd, sizeof(upd));
     fmt_time(s->expires, exp, sizeof(exp));
     if (csv)
-        printf("%s,\"%s\",%s,%s,%s\n", s->login, s->domains, s->address, upd, exp);
+        printf("%s,\"%s\",%s,%s,%s,%s\n", s->login, s->domains, s->address, upd, exp,
+               s->fingerprint);
     else
         printf("%-16s %-15s %-20s %s\n", s->login, s->address[0] ? s->address : "-", exp,
                s->domains);
@@ -278,7 +298,7 @@ static int cmd_list(const char *db, int argc, char **argv)
         surel_fatal(EX_USAGE, "usage: surel-mxd list [--csv]");
     struct routes *rt = open_routes(db, ROUTES_READONLY);
     if (csv)
-        printf("login,domains,address,updated,expires\n");
+        printf("login,domains,address,updated,expires,tls_fingerprint\n");
     else
         printf("%-16s %-15s %-20s %s\n", "LOGIN", "ADDRESS", "ROUTE EXPIRES", "DOMAINS");
     int rc = routes_each(rt, print_school, &csv);
@@ -451,6 +471,8 @@ static int run_admin(const char *cmd, const char *db, int argc, char **argv)
         return cmd_remove(db, argc, argv);
     if (strcmp(cmd, "import") == 0)
         return cmd_import(db, argc, argv);
+    if (strcmp(cmd, "pin") == 0)
+        return cmd_pin(db, argc, argv);
     if (strcmp(cmd, "list") == 0)
         return cmd_list(db, argc, argv);
     if (strcmp(cmd, "route") == 0)

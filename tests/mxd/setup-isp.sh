@@ -4,7 +4,8 @@
 # DESCRIPTION
 #	Against a private Postfix configuration directory (not started):
 #	install twice (the second run changes no file), then adding and
-#	removing schools, then input that must be refused: a domain owned by
+#	removing schools, pinning a school's TLS certificate (its own
+#	transport), then input that must be refused: a domain owned by
 #	another school, a malformed domain, a new school without password, a
 #	short password, an ISP whose main.cf already relays elsewhere.  After
 #	each refusal the configuration, the route table and the password file
@@ -84,6 +85,21 @@ check "adding a school again without a password keeps its password"
 h1=$(grep '^school1:' "$T/isp-passwd")
 mxd_setup_isp "$T" "$T/isp" add-school school1 school.test >/dev/null
 [ "$h1" = "$(grep '^school1:' "$T/isp-passwd")" ] || fail "the password of school1 changed"
+
+check "a TLS pin gives the school its own transport; pinning again changes nothing"
+FP=$(printf 'A9:%.0s' $(seq 31))A9
+mxd_setup_isp "$T" "$T/isp" add-school school1 school.test --tls-fingerprint "${FP,,}" >/dev/null
+pc -M surel-school1/unix | grep -q "smtp_tls_fingerprint_cert_match=$FP" ||
+	fail "expected master.cf service surel-school1 pinned to $FP, got '$(pc -M surel-school1/unix)'"
+"$MXD_BIN" -c "$T/surel.ini" list --csv | grep -q "^school1,.*,$FP\$" || fail "the route table does not hold the pin"
+before=$(snapshot)
+mxd_setup_isp "$T" "$T/isp" add-school school1 school.test --tls-fingerprint "$FP" >/dev/null
+[ "$before" = "$(snapshot)" ] || fail "pinning the same fingerprint again changed something"
+postfix -c "$T/isp/etc" check 2>"$T/check" || fail "postfix check complains: $(cat "$T/check")"
+refused "a malformed fingerprint" 65 add-school school1 school.test --tls-fingerprint AB:CD
+check "--no-tls-fingerprint removes the school's own transport"
+mxd_setup_isp "$T" "$T/isp" add-school school1 school.test --no-tls-fingerprint >/dev/null
+[ -z "$(pc -M surel-school1/unix)" ] || fail "surel-school1 is still in master.cf"
 
 refused "a domain owned by another school" 65 add-school school2 school.test new.test
 [ -z "$(postmap -q new.test "sqlite:$T/isp/etc/surel-domains.cf" || true)" ] || fail "new.test was added"

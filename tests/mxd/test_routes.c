@@ -134,6 +134,26 @@ static void test_grouped_writes_all_or_nothing(void **state)
     assert_int_equal(routes_owner(f->rt, "a.test", login, sizeof(login)), 1);
 }
 
+static void test_pinned_school_gets_its_own_transport(void **state)
+{
+    struct fixture *f = *state;
+    char out[128], fp[100] = "";
+    for (int i = 0; i < 32; i++)
+        strcat(fp, i ? ":a9" : "A9");
+    assert_int_equal(routes_set_route(f->rt, "school1", "192.0.2.10", (long long)time(NULL), 600),
+                     0);
+    assert_int_equal(routes_set_fingerprint(f->rt, "school1", fp), 0);
+    transport_seen(f, "school.test", out, sizeof(out));
+    assert_string_equal(out, "surel-school1:[192.0.2.10]");
+    assert_int_equal(routes_set_fingerprint(f->rt, "school1", NULL), 0);
+    transport_seen(f, "school.test", out, sizeof(out));
+    assert_string_equal(out, "surel:[192.0.2.10]");
+    assert_int_equal(routes_set_fingerprint(f->rt, "school1", "AB:CD"), ROUTES_EINVAL);
+    fp[4] = 'x';
+    assert_false(routes_fingerprint_valid(fp));
+    assert_int_equal(routes_set_fingerprint(f->rt, "ghost", NULL), ROUTES_ENOENT);
+}
+
 static void test_remove(void **state)
 {
     struct fixture *f = *state;
@@ -261,6 +281,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_route_fresh_then_expired, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove, setup, teardown),
         cmocka_unit_test_setup_teardown(test_grouped_writes_all_or_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pinned_school_gets_its_own_transport, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_readonly_open_refuses_missing_schema, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_handle_accept_commits_before_ok, setup, teardown),
