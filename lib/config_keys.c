@@ -37,6 +37,7 @@ extern const struct surel_cfg_key surel_cfg_quota_keys[];   /* config_keys_quota
 extern const struct surel_cfg_key surel_cfg_mxd_keys[];     /* config_keys_mxd.c */
 extern const struct surel_cfg_key surel_cfg_dialctl_keys[]; /* config_keys_dialctl.c */
 extern const struct surel_cfg_key surel_cfg_milter_keys[];  /* config_keys_milter.c */
+extern const struct surel_cfg_key surel_cfg_ssh_keys[];     /* config_keys_ssh.c */
 
 const struct surel_cfg_key *const surel_cfg_tables[] = {
     base_keys,
@@ -44,5 +45,6 @@ const struct surel_cfg_key *const surel_cfg_tables[] = {
     surel_cfg_mxd_keys,
     surel_cfg_dialctl_keys,
     surel_cfg_milter_keys,
+    surel_cfg_ssh_keys,
     NULL
 };

@@ -1,0 +1,299 @@
+# NAME
+#	common.sh - a school behind carrier NAT, its ISP with sshd and Postfix
+# SYNOPSIS
+#	. "$SUREL_SRC_DIR/tests/ssh/common.sh"
+#
+#	st_setup NAME			namespaces, NAT, the ISP (Postfix + sshd,
+#					set up by surel-setup-isp-ssh), the school's
+#					Postfix, keys; registers school1 (ours)
+#	st_add_school LOGIN DOMAIN	one more school at the ISP, with its own key
+#	st_link_up [ADDR]		raise the school's 56 kbit/s link by hand
+#	st_link_cut			drop it without a clean close
+#	st_ssh LOGIN ARGS...		ssh from the school with LOGIN's key
+#	st_ssh_cmd LOGIN ARGS...	the same command in the array ST_SSH_CMD
+#	st_write_ini MODE		T/surel.ini for dialctl in MODE (ssh|etrn)
+#	st_send_out N / st_hold_in N	N messages of about 5 KB each way
+#	st_count DIR / st_unique DIR	delivered messages / distinct Message-IDs
+#	st_cleanup			stop everything (EXIT trap)
+#	fail MSG / check MSG
+# DESCRIPTION
+#	Three namespaces: school ($ST_SNS), carrier NAT ($ST_NNS) and ISP
+#	($ST_INS).  The school reaches the NAT over its dial-up link, ppp0
+#	(school 192.0.2.10, NAT 192.0.2.1, shaped to 56 kbit/s both ways,
+#	default route through it); the NAT reaches the ISP on 198.51.100.0/24
+#	(NAT 198.51.100.2, ISP 198.51.100.1) and masquerades everything the
+#	school sends (nftables).  The ISP has no route back to the school:
+#	like a carrier NAT, nothing can connect in.
+#
+#	The ISP runs a real sshd (its own config, port 2222, host key in T)
+#	and Postfix as the MX of school.test, configured by
+#	scripts/surel-setup-isp-ssh with the tunnel account "root" (tests
+#	only: the keys' options, not the account, confine a school) and the
+#	gate from the source tree.  Mail for outside.test is delivered at
+#	the ISP into T/isp/mail.  The school's Postfix relays through
+#	[127.0.0.1]:10025 (the tunnel's local forward) and holds outbound
+#	mail (defer_transports=smtp) until a flush; the ISP's tunnel reaches
+#	its own smtpd for tunnelled mail on 127.0.0.1:10026 (no relaying
+#	there: mynetworks is empty on that port).  Mail for school.test is
+#	delivered into T/school/mail.
+#	Requires SUREL_BIN_DIR and SUREL_SRC_DIR; uses nft(8) (nftables).
+
+. "$SUREL_SRC_DIR/tests/lib/netns.sh"
+. "$SUREL_SRC_DIR/tests/lib/postfix.sh"
+
+ST_GATE=$SUREL_SRC_DIR/scripts/surel-tunnel-gate
+ST_SETUP=$SUREL_SRC_DIR/scripts/surel-setup-isp-ssh
+ST_ISP=198.51.100.1
+ST_NAT=198.51.100.2
+ST_SSH_PORT=2222
+
+# fail MSG: say what was expected and what happened, show the logs, stop.
+fail() {
+	echo "FAIL: $*" >&2
+	if [ -n "${T:-}" ]; then
+		local f
+		for f in "$T/dialctl.log" "$T/sshd.log"; do
+			[ -f "$f" ] && { echo "--- last lines of $f:" >&2; tail -n 25 "$f" >&2; }
+		done
+	fi
+	exit 1
+}
+
+# check MSG: announce what is checked next.
+check() {
+	echo "check: $*"
+}
+
+# st_postfix_common DIR: both sides on a 56 kbit/s link (2 at a time, short timeouts).
+st_postfix_common() {
+	pf_conf "$1" "smtp_destination_concurrency_limit=2" "smtp_connect_timeout=10s" \
+		"smtp_helo_timeout=30s" "smtp_mail_timeout=30s" "smtp_rcpt_timeout=30s" \
+		"smtp_data_init_timeout=30s" "smtp_data_xfer_timeout=30s" "smtp_data_done_timeout=30s" \
+		"smtpd_timeout=60s" "queue_run_delay=300s" "minimal_backoff_time=300s" \
+		"maximal_backoff_time=600s"
+}
+
+# st_net: namespaces, the NAT's upstream link, masquerading.
+st_net() {
+	ns_create "$ST_SNS" "$ST_NNS" "$ST_INS"
+	ns_link "$ST_NNS" isp0 "$ST_NAT/24" "$ST_INS" nat0 "$ST_ISP/24"
+	ns_exec "$ST_NNS" sysctl -qw net.ipv4.ip_forward=1
+	ns_exec "$ST_NNS" nft -f - <<EOF || fail "nft: cannot set up the NAT"
+table ip surel_nat {
+	chain post {
+		type nat hook postrouting priority 100;
+		oifname "isp0" masquerade
+	}
+}
+EOF
+}
+
+# st_keys: the ISP's host key, known to the school; school1's key.
+st_keys() {
+	mkdir -p "$T/keys"
+	ssh-keygen -q -t ed25519 -N '' -C isp-host -f "$T/keys/host" || fail "ssh-keygen failed"
+	ssh-keygen -q -t ed25519 -N '' -C root@school1 -f "$T/keys/school1"
+	echo "[$ST_ISP]:$ST_SSH_PORT $(cut -d' ' -f1,2 "$T/keys/host.pub")" >"$T/keys/known_hosts"
+}
+
+# st_setup_isp: tunnel set-up by the shipped script, then sshd and Postfix.
+st_setup_isp() {
+	pf_init "$T/isp" "isp-$ST_NAME-$$" all
+	st_postfix_common "$T/isp"
+	mkdir -p "$T/isp/mail" "$T/sshd"
+	chown nobody:nogroup "$T/isp/mail"
+	pf_conf "$T/isp" "myhostname=isp.test" "virtual_mailbox_domains=outside.test isp.test" \
+		"virtual_mailbox_base=$T/isp/mail" "virtual_mailbox_maps=static:inbox/" \
+		"virtual_uid_maps=static:$(id -u nobody)" "virtual_gid_maps=static:$(id -g nobody)"
+	st_setup install >"$T/setup-install.out" 2>&1 ||
+		fail "surel-setup-isp-ssh install failed: $(cat "$T/setup-install.out")"
+	cat >"$T/sshd/sshd_config" <<EOF
+Port $ST_SSH_PORT
+ListenAddress $ST_ISP
+HostKey $T/keys/host
+PidFile $T/sshd/sshd.pid
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+StrictModes no
+PermitRootLogin prohibit-password
+LogLevel VERBOSE
+Include $T/sshd/surel-tunnel.conf
+EOF
+	st_add_school school1 school.test "$T/keys/school1.pub"
+	if [ ! -d /run/sshd ]; then
+		mkdir -p /run/sshd
+		ST_MADE_RUN_SSHD=1
+	fi
+	ns_exec "$ST_INS" /usr/sbin/sshd -f "$T/sshd/sshd_config" -E "$T/sshd.log" ||
+		fail "sshd did not start: $(tail -n 5 "$T/sshd.log")"
+	pf_start "$T/isp" "$ST_INS" || fail "the ISP's Postfix did not start"
+}
+
+# st_setup ARGS...: surel-setup-isp-ssh with this world's paths.
+st_setup() {
+	"$ST_SETUP" --config-dir "$T/isp/etc" --tunnel-user root --keys "$T/sshd/authorized_keys" \
+		--gate "$ST_GATE" --state "$T/gate" --sshd-conf "$T/sshd/surel-tunnel.conf" \
+		--ssh-host "$ST_ISP" --ssh-port "$ST_SSH_PORT" "$@"
+}
+
+# st_add_school LOGIN DOMAIN [PUBKEY]: register a school (a new key unless given).
+st_add_school() {
+	local login=$1 domain=$2 pub=${3:-}
+	if [ -z "$pub" ]; then
+		ssh-keygen -q -t ed25519 -N '' -C "root@$login" -f "$T/keys/$login"
+		pub=$T/keys/$login.pub
+	fi
+	st_setup add "$login" "$domain" --key "$pub" >"$T/setup-$login.out" 2>&1 ||
+		fail "surel-setup-isp-ssh add $login failed: $(cat "$T/setup-$login.out")"
+}
+
+# st_port LOGIN in|out: the school's port at the ISP, from the setup's output.
+st_port() {
+	local key=remote_port
+	[ "$2" = out ] && key=isp_port
+	sed -n "s/^$key = //p" "$T/setup-$1.out"
+}
+
+# st_setup_school: the school's Postfix: relay through the tunnel, hold outbound.
+st_setup_school() {
+	pf_init "$T/school" "school-$ST_NAME-$$" all
+	st_postfix_common "$T/school"
+	mkdir -p "$T/school/mail"
+	chown nobody:nogroup "$T/school/mail"
+	pf_conf "$T/school" "myhostname=mail.school.test" "relayhost=[127.0.0.1]:10025" \
+		"defer_transports=smtp" "smtp_tls_security_level=none" \
+		"virtual_mailbox_domains=school.test" "virtual_mailbox_base=$T/school/mail" \
+		"virtual_mailbox_maps=static:inbox/" "virtual_uid_maps=static:$(id -u nobody)" \
+		"virtual_gid_maps=static:$(id -g nobody)"
+	pf_master "$T/school" "127.0.0.1:10026 inet n - y - - smtpd"
+	postconf -c "$T/school/etc" -P "127.0.0.1:10026/inet/mynetworks=" \
+		"127.0.0.1:10026/inet/syslog_name=postfix-school-$ST_NAME-$$/tunnel"
+	pf_start "$T/school" "$ST_SNS" || fail "the school's Postfix did not start"
+}
+
+# st_setup NAME: the whole world, link down.
+st_setup_world() {
+	ST_NAME=$1
+	T=$(mktemp -d)
+	chmod 0755 "$T"
+	ST_SNS=ssh-$1-s-$$
+	ST_NNS=ssh-$1-n-$$
+	ST_INS=ssh-$1-i-$$
+	st_net
+	st_keys
+	st_setup_isp
+	st_setup_school
+}
+
+# st_link_up [ADDR]: the dial-up link by hand (school ADDR, default 192.0.2.10).
+st_link_up() {
+	local addr=${1:-192.0.2.10}
+	ns_link "$ST_SNS" ppp0 "$addr/24" "$ST_NNS" ppp0-isp 192.0.2.1/24
+	ns_shape "$ST_SNS" ppp0
+	ns_shape "$ST_NNS" ppp0-isp
+	ip -n "$ST_SNS" route add default via 192.0.2.1
+}
+
+# st_link_cut: the modem drops: the link vanishes, nothing is closed cleanly.
+st_link_cut() {
+	ip -n "$ST_SNS" link del ppp0 2>/dev/null || true
+}
+
+# st_ssh_cmd LOGIN ARGS...: set ST_SSH_CMD to ssh from the school as LOGIN
+# (key, strict host key, -F none), e.g. to start it in the background.
+st_ssh_cmd() {
+	local login=$1
+	shift
+	ST_SSH_CMD=(ip netns exec "$ST_SNS" ssh -F none -T -o BatchMode=yes -o IdentitiesOnly=yes
+		-o StrictHostKeyChecking=yes -o UserKnownHostsFile="$T/keys/known_hosts"
+		-o GlobalKnownHostsFile=/dev/null -o ControlMaster=no -o ControlPath=none
+		-o ConnectTimeout=10 -i "$T/keys/$login" -p "$ST_SSH_PORT" -l root "$@")
+}
+
+# st_ssh LOGIN ARGS...: run that ssh.
+st_ssh() {
+	st_ssh_cmd "$@"
+	"${ST_SSH_CMD[@]}"
+}
+
+# st_message FROM TO TAG: a message of about 5 KB.
+st_message() {
+	printf 'From: %s\nTo: %s\nSubject: test %s\nMessage-ID: <%s.%s@test>\n\n' "$1" "$2" "$3" "$3" "$$"
+	head -c 4700 /dev/zero | tr '\0' 'x' | fold -w 70
+	echo
+}
+
+# st_send_out N: N messages from the school to outside.test (held until a flush).
+st_send_out() {
+	local i
+	for ((i = 1; i <= $1; i++)); do
+		st_message budi@school.test ali@outside.test "out$i" |
+			pf_sendmail "$T/school" -f budi@school.test ali@outside.test
+	done
+}
+
+# st_hold_in N: N messages from outside for the school, queued at the ISP.
+st_hold_in() {
+	local i
+	for ((i = 1; i <= $1; i++)); do
+		st_message ali@outside.test siti@school.test "in$i" |
+			pf_sendmail "$T/isp" -f ali@outside.test siti@school.test
+	done
+}
+
+# st_count DIR: messages delivered into DIR/mail.
+st_count() {
+	find "$1/mail" -path '*/new/*' -type f 2>/dev/null | wc -l
+}
+
+# st_unique DIR: distinct Message-IDs delivered into DIR/mail.
+st_unique() {
+	find "$1/mail" -path '*/new/*' -type f -exec grep -h -m1 '^Message-ID:' {} + 2>/dev/null |
+		sort -u | wc -l
+}
+
+# st_wait_count DIR N [SECS]: wait until DIR/mail holds N messages.
+st_wait_count() {
+	local i secs=${3:-60}
+	for ((i = 0; i < secs * 5; i++)); do
+		[ "$(st_count "$1")" -ge "$2" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# st_cleanup: stop everything this test started; keeps going past errors
+# and exits with the test's status.
+st_cleanup() {
+	local rc=$? pidf ns
+	set +e
+	[ -n "${T:-}" ] || exit "$rc"
+	[ -n "${ST_CLEANUP_HOOK:-}" ] && "$ST_CLEANUP_HOOK"
+	if [ -f "$T/sshd/sshd.pid" ]; then
+		kill -TERM "$(cat "$T/sshd/sshd.pid")" 2>/dev/null || true
+	fi
+	for pidf in "$T"/run/ppp-*.pid; do
+		[ -f "$pidf" ] && kill -TERM "$(head -n 1 "$pidf")" 2>/dev/null
+	done
+	# ssh clients and sshd sessions of this test (their pids, by namespace).
+	for ns in "$ST_SNS" "$ST_INS"; do
+		ip netns pids "$ns" 2>/dev/null | while read -r pid; do
+			case $(cat "/proc/$pid/comm" 2>/dev/null) in
+			ssh | sshd) kill -TERM "$pid" 2>/dev/null || true ;;
+			esac
+		done
+	done
+	[ -d "$T/school" ] && pf_stop "$T/school"
+	[ -d "$T/isp" ] && pf_stop "$T/isp"
+	ns_delete "$ST_SNS" "$ST_NNS" "$ST_INS"
+	[ -n "${ST_MADE_RUN_SSHD:-}" ] && rmdir /run/sshd 2>/dev/null
+	if [ -n "${ST_KEEP:-}" ]; then      # debugging: keep the logs
+		mkdir -p "$ST_KEEP"
+		cp "$T"/*.log "$T"/*.out "$ST_KEEP/" 2>/dev/null || true
+		cp "$T/school/maillog" "$ST_KEEP/school.maillog" 2>/dev/null || true
+		cp "$T/isp/maillog" "$ST_KEEP/isp.maillog" 2>/dev/null || true
+	fi
+	rm -rf "$T"
+	exit "$rc"
+}
