@@ -1,0 +1,179 @@
+#!/bin/bash
+# NAME
+#	setup.sh - surel-setup wires a school server, twice without change, and refuses cleanly
+# DESCRIPTION
+#	Against a system image below a temporary root (--root: Debian's
+#	Postfix and Dovecot configuration, passwd and group copied from this
+#	host; nothing is started and nothing outside the image changes):
+#	  - a full setup (domain, ISP smarthost and login, 3G/4G peer): the
+#	    Postfix settings, the submission service, the roster's tables,
+#	    the Dovecot snippet, the users, the modes of the roster files,
+#	    surel.ini with the school's values (accepted by surel's own
+#	    configuration loader), the peer, the enabled units;
+#	  - "postfix -c ROOT/etc/postfix check" passes on the result;
+#	  - a second run says nothing changed and changes no byte, mode or
+#	    owner;
+#	  - bad input is refused with its exit status and a message, and
+#	    changes nothing: a bad domain, another school's domain, a
+#	    relayhost another setup made, a hand-edited Dovecot snippet, a
+#	    missing template, not root.
+set -euo pipefail
+: "${SUREL_BIN_DIR:?}" "${SUREL_SRC_DIR:?}"
+T=$(mktemp -d /tmp/surel-setup.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+R=$T/root
+SETUP=$SUREL_SRC_DIR/scripts/surel-setup
+ROSTER=$SUREL_BIN_DIR/roster/surel-roster
+D=smpn1-contoh.sch.id
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+check() {
+	echo "check: $*"
+}
+
+# image: a Debian school server's configuration below R.
+mkdir -p "$R/etc/postfix" "$R/lib/systemd/system" "$R/var/log"
+cp /etc/passwd /etc/group /etc/shadow /etc/gshadow "$R/etc/"
+if [ -f /etc/postfix/main.cf ]; then cp /etc/postfix/main.cf "$R/etc/postfix/"; else
+	cp /usr/share/postfix/main.cf.debian "$R/etc/postfix/main.cf"; fi
+cp /etc/postfix/master.cf "$R/etc/postfix/"
+postconf -c "$R/etc/postfix" -e "myhostname=mail.$D" "alternate_config_directories=" \
+	"mydestination=\$myhostname, localhost"
+cp -a /etc/dovecot "$R/etc/"
+: >"$R/var/log/mail.log"
+printf 'isp-secret-1\n' >"$T/isp.pw"
+printf 'ppp-secret-1\n' >"$T/ppp.pw"
+
+# The pppd peer templates come with dialctl (etc/ppp); without them the
+# setup runs without a link and the peer checks are not made (said below).
+LINK=(--link mobile --device /dev/ttyUSB2 --apn internet --ppp-user wap --ppp-password-file "$T/ppp.pw")
+[ -f "$SUREL_SRC_DIR/etc/ppp/peers/surel-mobile" ] || LINK=()
+
+# setup ARGS...: surel-setup on the image with the school's values.
+setup() {
+	"$SETUP" --root "$R" --roster "$ROSTER" --domain "$D" --name "SMP Negeri 1 Contoh" \
+		--smarthost mail.isp.example.net --isp-login smpn1 --isp-password-file "$T/isp.pw" \
+		"${LINK[@]}" --per-mb 100 --schedule "Mon-Sat 07:00 12:00" "$@"
+}
+pc() { postconf -c "$R/etc/postfix" "$@" 2>/dev/null; }
+ini() { awk -v s="[$1]" -v k="$2" '/^\[/ {sec = $0} sec == s && $1 == k {print $3; exit}' "$R/etc/surel/surel.ini"; }
+owner_mode() { stat -c '%U:%G %a' "$1"; }
+# snapshot: names, modes, owners and contents of everything below R.
+snapshot() {
+	(cd "$R" && find . -printf '%p %m %U %G %l\n' | sort && find . -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum
+}
+
+check "a full setup of $D"
+setup >"$T/run1" 2>&1 || fail "surel-setup failed: $(cat "$T/run1")"
+[ "$(pc -h virtual_mailbox_domains)" = "$D" ] || fail "virtual_mailbox_domains is '$(pc -h virtual_mailbox_domains)'"
+[ "$(pc -h virtual_mailbox_maps)" = "proxy:sqlite:/etc/postfix/surel/mailboxes.cf" ] || fail "virtual_mailbox_maps"
+[ "$(pc -h smtpd_milters)" = "unix:/surel/milter.sock" ] || fail "smtpd_milters is '$(pc -h smtpd_milters)'"
+[ "$(pc -h milter_default_action)" = tempfail ] || fail "milter_default_action is not tempfail"
+[ "$(pc -h relayhost)" = "[mail.isp.example.net]:587" ] || fail "relayhost is '$(pc -h relayhost)'"
+[ "$(pc -h defer_transports)" = smtp ] || fail "outside mail is not held (defer_transports)"
+pc -F submission/inet/command | grep -q '= smtpd ' || fail "no submission service in master.cf: $(pc -M submission/inet)"
+[ "$(pc -P submission/inet/smtpd_sasl_path | sed 's/.*= //')" = private/auth ] || fail "submission has no Dovecot SASL"
+grep -q "^domain = $D" "$R/etc/postfix/surel/mailboxes.cf" || fail "mailboxes.cf lacks the domain"
+grep -q '^dbpath = /var/lib/surel/roster.db' "$R/etc/postfix/surel/lists.cf" || fail "lists.cf dbpath"
+grep -q '^\[mail.isp.example.net\]:587 smpn1:isp-secret-1$' "$R/etc/postfix/surel/smarthost_passwd" ||
+	fail "smarthost_passwd lacks the ISP login"
+[ "$(owner_mode "$R/etc/postfix/surel/smarthost_passwd")" = "root:root 600" ] || fail "smarthost_passwd is not root 0600"
+[ -f "$R/etc/postfix/surel/smarthost_passwd.db" ] || fail "smarthost_passwd was not postmap'd"
+cmp -s "$R/etc/dovecot/conf.d/90-surel.conf" "$SUREL_SRC_DIR/etc/dovecot/conf.d/90-surel.conf" ||
+	fail "90-surel.conf is not the shipped snippet"
+grep -q '^#!include auth-system.conf.ext' "$R/etc/dovecot/conf.d/10-auth.conf" ||
+	fail "system accounts still enabled in 10-auth.conf"
+grep -q '^vmail:' "$R/etc/passwd" && grep -q '^surel-milter:' "$R/etc/passwd" ||
+	fail "users vmail and surel-milter were not created in the image"
+echo "  users: $(grep -E '^(vmail|surel-milter):' "$R/etc/passwd" | cut -d: -f1,3 | tr '\n' ' ')"
+
+check "the roster's files and directories have their production owners and modes"
+[ "$(owner_mode "$R/var/lib/surel/roster.db")" = "root:root 644" ] || fail "roster.db: $(owner_mode "$R/var/lib/surel/roster.db")"
+[ "$(owner_mode "$R/var/lib/surel/credentials.db")" = "root:dovecot 640" ] ||
+	fail "credentials.db: $(owner_mode "$R/var/lib/surel/credentials.db")"
+for f in "$R"/var/lib/surel/credentials.db-*; do
+	[ "$(owner_mode "$f")" = "root:dovecot 640" ] || fail "$f: $(owner_mode "$f")"
+done
+uid=$(awk -F: '$1 == "surel-milter" {print $3}' "$R/etc/passwd")
+[ "$(stat -c '%u %a' "$R/var/lib/surel/milter")" = "$uid 755" ] || fail "the usage store's directory is not the milter's"
+pg=$(awk -F: '$1 == "postfix" {print $3}' "$R/etc/group")
+[ "$(stat -c '%u %g %a' "$R/var/spool/postfix/surel")" = "$uid $pg 2750" ] ||
+	fail "the milter's socket directory: $(stat -c '%u %g %a' "$R/var/spool/postfix/surel")"
+vu=$(awk -F: '$1 == "vmail" {print $3}' "$R/etc/passwd")
+[ "$(stat -c '%u' "$R/var/mail/surel")" = "$vu" ] || fail "/var/mail/surel is not vmail's"
+
+check "surel.ini has the school's values and surel's configuration loader accepts it"
+[ "$(ini school domain)" = "$D" ] || fail "[school] domain is '$(ini school domain)'"
+[ "$(ini milter usage_db)" = /var/lib/surel/milter/usage.db ] || fail "[milter] usage_db"
+[ "$(ini etrn host)" = mail.isp.example.net ] || fail "[etrn] host"
+[ "$(ini tariff per_mb)" = 100 ] || fail "[tariff] per_mb"
+[ "$(ini dial maillog)" = /var/log/mail.log ] || fail "[dial] maillog"
+grep -q '^schedule = Mon-Sat 07:00 12:00$' "$R/etc/surel/surel.ini" || fail "[dial] schedule"
+[ "$(owner_mode "$R/etc/surel/etrn-credentials")" = "root:root 600" ] || fail "etrn-credentials is not root 0600"
+sed -E "s#^(db|credentials) = /#\1 = $R/#" "$R/etc/surel/surel.ini" >"$T/check.ini"
+out=$("$ROSTER" --config "$T/check.ini" list 2>&1) || fail "surel-roster refuses the written surel.ini: $out"
+if [ -x "$SUREL_BIN_DIR/dialctl/dialctl" ]; then
+	rc=0
+	out=$("$SUREL_BIN_DIR/dialctl/dialctl" --config "$T/check.ini" report 2>&1) || rc=$?
+	[ "$rc" != 78 ] || fail "dialctl refuses the written surel.ini: $out"
+fi
+
+if [ ${#LINK[@]} -eq 0 ]; then
+	echo "NOTE: no etc/ppp/peers/surel-mobile in the sources: the peer was not set up or checked"
+else
+check "the ppp peer and its secrets"
+grep -q '^/dev/ttyUSB2$' "$R/etc/ppp/peers/surel" && grep -q -- '-T internet"' "$R/etc/ppp/peers/surel" &&
+	grep -q '^user "wap"$' "$R/etc/ppp/peers/surel" || fail "the peer lacks device, APN or user: $(cat "$R/etc/ppp/peers/surel")"
+[ -f "$R/etc/chatscripts/surel-mobile" ] || fail "no chat script"
+grep -q '^"wap" \* "ppp-secret-1"$' "$R/etc/ppp/pap-secrets" && [ "$(owner_mode "$R/etc/ppp/chap-secrets")" = "root:root 600" ] ||
+	fail "pppd secrets missing or not 0600"
+fi
+
+check "the units are enabled"
+for u in surel-milter.service dialctl.service; do
+	[ -L "$R/etc/systemd/system/multi-user.target.wants/$u" ] || fail "$u is not enabled"
+done
+
+check "postfix check passes on the result"
+postfix -c "$R/etc/postfix" check >"$T/check.out" 2>&1 || fail "postfix check failed: $(cat "$T/check.out")"
+if grep -v 'open "sqlite" configuration "/etc/postfix/surel/' "$T/check.out" | grep -qi 'warning\|fatal\|error'; then
+	fail "postfix check complains: $(cat "$T/check.out")"
+fi
+
+check "a second run changes nothing"
+before=$(snapshot)
+setup >"$T/run2" 2>&1 || fail "second run failed: $(cat "$T/run2")"
+grep -q 'nothing to change' "$T/run2" || fail "second run reported changes: $(cat "$T/run2")"
+[ "$(snapshot)" = "$before" ] || fail "second run changed files below the root"
+
+# refused WHAT STATUS CMD...: expect that exit status, a message, no change.
+refused() {
+	local what=$1 want=$2 rc=0 before
+	shift 2
+	check "refuses $what and changes nothing"
+	before=$(snapshot)
+	"$@" >"$T/out" 2>&1 </dev/null || rc=$?
+	[ "$rc" = "$want" ] || fail "$what: expected exit $want, got $rc: $(cat "$T/out")"
+	grep -q '^surel-setup: ' "$T/out" || fail "$what: no message saying why: $(cat "$T/out")"
+	[ "$(snapshot)" = "$before" ] || fail "$what: something changed although it was refused"
+	echo "  said: $(grep '^surel-setup: ' "$T/out" | tail -n 1)"
+}
+refused "a bad domain" 65 "$SETUP" --root "$R" --roster "$ROSTER" --domain 'bad_domain!' --smarthost x.example.net
+refused "another school's domain" 78 "$SETUP" --root "$R" --roster "$ROSTER" --domain smpn2.sch.id --smarthost mail.isp.example.net
+refused "a missing --smarthost" 64 "$SETUP" --root "$R" --roster "$ROSTER" --domain "$D"
+refused "a missing template" 69 setup --templates "$T/nowhere"
+postconf -c "$R/etc/postfix" -e "relayhost=[other-relay.example.net]" 2>/dev/null
+refused "a relayhost another setup made" 78 setup
+postconf -c "$R/etc/postfix" -e "relayhost=[mail.isp.example.net]:587" 2>/dev/null
+echo "# edited" >>"$R/etc/dovecot/conf.d/90-surel.conf"
+refused "a hand-edited Dovecot snippet" 78 setup
+sed -i '$d' "$R/etc/dovecot/conf.d/90-surel.conf"
+refused "to run without root" 77 setpriv --reuid nobody --regid nogroup --clear-groups \
+	"$SETUP" --root "$R" --roster "$ROSTER" --domain "$D" --smarthost mail.isp.example.net
+check "after the refusals, the setup still stands unchanged"
+setup >"$T/run3" 2>&1 || fail "third run failed: $(cat "$T/run3")"
+grep -q 'nothing to change' "$T/run3" || fail "third run reported changes: $(cat "$T/run3")"
+echo "PASS"
