@@ -247,6 +247,7 @@ static void hook(struct daemon *d, const char *line, char *out, size_t len)
     long long now = surel_now();
     if (sscanf(line, "hook up %31s %63s %15s %63s %63s", ifn, tty, speed, local, remote) == 5) {
         session_link_up(&d->s, ifn, local, remote, now);
+        session_tick(&d->s, now);       /* exchange at once: the link costs */
         say(out, len, "ok\n");
     } else if (sscanf(line, "hook down %lld %lld %lld", &ct, &sent, &rcvd) == 3) {
         session_link_down(&d->s, ct, sent, rcvd, now);
@@ -399,7 +400,7 @@ int daemon_run(const char *config_path)
     curl_global_init(CURL_GLOBAL_DEFAULT);
     surel_info("started: socket %s, ledger %s, mode %s, pppd %s call %s", d.conf->socket,
                d.conf->ledger, d.conf->mode, d.conf->pppd, d.conf->peer);
-    long long last_tick = 0;
+    long long last_tick = 0, last_ms = 0;
     while (!(d.stop_wanted && d.s.state == S_IDLE)) {
         struct pollfd p[2] = {{d.listen_fd, POLLIN, 0}, {d.sig_fd, POLLIN, 0}};
         if (poll(p, 2, 250) < 0 && errno != EINTR)
@@ -408,8 +409,11 @@ int daemon_run(const char *config_path)
             on_signals(&d);
         if (p[0].revents & POLLIN)
             serve(&d);
-        if (surel_now() != last_tick) {
+        /* Idle: once a second.  In a session: twice, the link costs by the second. */
+        long long ms = session_clock_ms();
+        if (d.s.state != S_IDLE ? ms - last_ms >= 500 : surel_now() != last_tick) {
             last_tick = surel_now();
+            last_ms = ms;
             tick(&d);
         }
     }

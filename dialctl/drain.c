@@ -26,6 +26,11 @@ enum drain_action drain_decide(const struct drain_facts *f, const char **why)
         *why = "mail exchange not started yet";
         return DRAIN_WAIT;
     }
+    if (f->etrn_repeats_left > 0 && f->last_etrn > 0
+        && f->now - f->last_etrn >= f->etrn_repeat_after) {
+        *why = "mail queued at the ISP just before ETRN may have been held back";
+        return DRAIN_ETRN;
+    }
     if (f->stall > 0 && f->now - f->quiet_since >= f->stall
         && (f->tcp_sessions > 0 || f->outbound_waiting > 0)) {
         *why = "the link stalled: nothing crossed it although mail or sessions wait";
@@ -46,11 +51,6 @@ enum drain_action drain_decide(const struct drain_facts *f, const char **why)
     if (f->now - f->quiet_since < f->grace) {
         *why = "the link is within its quiet grace period";
         return DRAIN_WAIT;
-    }
-    if (f->etrn_repeats_left > 0 && f->last_etrn > 0
-        && f->now - f->last_etrn >= f->etrn_repeat_after) {
-        *why = "mail queued at the ISP just before ETRN may have been held back";
-        return DRAIN_ETRN;
     }
     *why = "nothing left to carry and the link is quiet";
     return DRAIN_HANGUP;

@@ -9,7 +9,7 @@
  *	enum drain_action drain_decide(const struct drain_facts *f,
  *				const char **why);
  * DESCRIPTION
- *	The session loop observes, about once a second, the queue
+ *	The session loop observes, twice a second, the queue
  *	(postqueue -j), the TCP sessions that use the link's address and
  *	the link's byte counters, and asks drain_decide() what to do:
  *
@@ -18,10 +18,12 @@
  *	DRAIN_WAIT	something still crosses or may cross the link;
  *	DRAIN_FLUSH	outbound mail went back to the deferred queue
  *			during the session (e.g. a timeout): flush again;
- *	DRAIN_ETRN	the session lasted long enough that the ISP's
- *			30-second resolution cache may have held back mail
- *			that arrived just before the first ETRN: say ETRN
- *			once more before hanging up;
+ *	DRAIN_ETRN	the session has lasted long enough (31 s after the
+ *			first ETRN) that the ISP's 30-second resolution cache
+ *			no longer holds back mail that arrived just before
+ *			the first ETRN: say ETRN once more, while the rest
+ *			of the mail still crosses (a session shorter than
+ *			that hangs up without it);
  *	DRAIN_HANGUP	no outbound message is left, no TCP session uses
  *			the link, the link has been quiet for the grace
  *			period: hang up.  Also when mail or sessions wait
@@ -36,8 +38,9 @@
 #ifndef DIALCTL_DRAIN_H
 #define DIALCTL_DRAIN_H
 
+/* Times and durations in milliseconds. */
 struct drain_facts {
-    long long now;              /* seconds */
+    long long now;
     long long up_since;         /* link came up */
     long long max_session;      /* hard limit on link-up seconds, 0 = none */
     int budget_cut;             /* budget_must_cut() said so */
@@ -51,7 +54,7 @@ struct drain_facts {
     long long stall;            /* quiet seconds after which waiting is given up, 0 = never */
     long long last_etrn;        /* when ETRN was last sent, 0 = never */
     int etrn_repeats_left;      /* repeated ETRNs still allowed */
-    long long etrn_repeat_after;/* repeat when last ETRN is this old (31 s) */
+    long long etrn_repeat_after;/* repeat when last ETRN is this old (31,000 ms) */
 };
 
 enum drain_action { DRAIN_WAIT, DRAIN_FLUSH, DRAIN_ETRN, DRAIN_HANGUP, DRAIN_CUT };

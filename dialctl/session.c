@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "drain.h"
 #include "link.h"
@@ -36,6 +37,13 @@
 
 #define TERM_WAIT 10        /* seconds pppd gets to exit after SIGTERM */
 #define ETRN_REPEAT_AFTER 31
+
+long long session_clock_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* Append an error for the ledger, separated by "; ". */
 static void add_error(struct session *s, const char *text)
@@ -156,6 +164,7 @@ void session_link_up(struct session *s, const char *ifname, const char *local,
     s->link_up = 1;
     s->hook_down = 0;
     s->up_at = now;
+    s->ms = s->up_ms = s->quiet_ms = s->bytes_ms = session_clock_ms();
     if (s->first_up == 0)
         s->first_up = now;
     s->dial_seconds += now - s->dial_started;
@@ -163,7 +172,6 @@ void session_link_up(struct session *s, const char *ifname, const char *local,
         s->tx0 = s->rx0 = 0;
     s->tx = s->tx0, s->rx = s->rx0;
     s->last_total = s->tx + s->rx;
-    s->quiet_since = now;
     s->exchange_done = 0;
     surel_info("link up: %s %s -> %s after %lld s of dialling", ifname, local,
                *remote ? remote : "?", now - s->dial_started);
@@ -356,7 +364,7 @@ static void exchange(struct session *s, int repeat)
     struct exchange_result r;
     memset(&r, 0, sizeof(r));
     int rc = repeat ? s->ops->repeat(s->conf, &r) : s->ops->start(s->conf, &r);
-    s->last_etrn = s->now;
+    s->etrn_ms = s->ms;
     s->exchange_done = 1;
     if (!repeat) {
         s->etrn_ok = rc == 0;
@@ -366,7 +374,7 @@ static void exchange(struct session *s, int repeat)
         surel_strlcpy(s->etrn, r.reply, sizeof(s->etrn));
     if (*r.errors)
         add_error(s, r.errors);
-    s->quiet_since = s->now;     /* the answer to it is on its way */
+    s->quiet_ms = s->ms;        /* the answer to it is on its way */
 }
 
 /* Read the link's counters; a busy second resets the quiet clock. */
@@ -376,9 +384,10 @@ static void watch_bytes(struct session *s)
     if (link_counters(s->ifname, &tx, &rx) < 0)
         return;
     s->tx = tx, s->rx = rx;
-    if (tx + rx - s->last_total > s->conf->quiet_bytes)
-        s->quiet_since = s->now;
+    if ((tx + rx - s->last_total) * 1000 > s->conf->quiet_bytes * (s->ms - s->bytes_ms))
+        s->quiet_ms = s->ms;
     s->last_total = tx + rx;
+    s->bytes_ms = s->ms;
 }
 
 /* Gather the facts for drain_decide(). */
@@ -411,20 +420,20 @@ static void observe(struct session *s, struct drain_facts *f)
     }
     s->tcp_now = f->tcp_sessions;
     s->queue_waiting = f->outbound_waiting;
-    f->now = s->now;
-    f->up_since = s->up_at;
-    f->max_session = s->conf->max_session;
+    f->now = s->ms;
+    f->up_since = s->up_ms;
+    f->max_session = s->conf->max_session * 1000;
     f->budget_cut = !s->forced && budget_must_cut(&s->conf->budget, &s->conf->tariff, &s->month,
         s->now - s->up_at + (s->up_seconds), (s->tx - s->tx0) + (s->rx - s->rx0) + s->bytes_sent
         + s->bytes_rcvd, s->conf->cut_margin, &bwhy);
     f->exchange_done = s->exchange_done;
     f->flushes_left = s->flushes_left;
-    f->quiet_since = s->quiet_since;
-    f->grace = s->conf->grace;
-    f->stall = s->conf->stall;
-    f->last_etrn = s->last_etrn;
+    f->quiet_since = s->quiet_ms;
+    f->grace = s->conf->grace * 1000;
+    f->stall = s->conf->stall * 1000;
+    f->last_etrn = s->etrn_ms;
     f->etrn_repeats_left = s->etrn_repeats_left;
-    f->etrn_repeat_after = ETRN_REPEAT_AFTER;
+    f->etrn_repeat_after = ETRN_REPEAT_AFTER * 1000;
 }
 
 /* One step of a session whose link is up. */
@@ -448,7 +457,7 @@ static void tick_up(struct session *s)
         surel_info("flushing again: %s", why);
         if (queue_flush(&qc, qwhy, sizeof(qwhy)) < 0)
             surel_error("flush: %s", qwhy);
-        s->quiet_since = s->now;
+        s->quiet_ms = s->ms;
     } else if (a == DRAIN_ETRN) {
         s->etrn_repeats_left--;
         surel_info("ETRN once more: %s", why);
@@ -463,6 +472,7 @@ static void tick_up(struct session *s)
 void session_tick(struct session *s, long long now)
 {
     s->now = now;
+    s->ms = session_clock_ms();
     session_reap(s, now);
     switch (s->state) {
     case S_DIALING:

@@ -17,8 +17,8 @@
  *	void	session_reap(struct session *s, long long now);
  *	void	session_hangup(struct session *s, const char *why);
  * DESCRIPTION
- *	A state machine driven by the daemon's loop: session_tick() about
- *	once a second, session_link_up()/session_link_down() when
+ *	A state machine driven by the daemon's loop: session_tick() twice
+ *	a second, session_link_up()/session_link_down() when
  *	dialctl-hook reports pppd's ip-up/ip-down, session_reap() on
  *	SIGCHLD.
  *
@@ -73,7 +73,7 @@ struct session {
     long long hook_time, hook_sent, hook_rcvd;
     long long up_seconds, billed_seconds, bytes_sent, bytes_rcvd, cost;
     int exchange_done, etrn_ok, etrn_repeats_left, flushes_left;
-    long long last_etrn, quiet_since;
+    long long ms, up_ms, quiet_ms, etrn_ms, bytes_ms;  /* monotonic milliseconds, for drain */
     int tcp_now, queue_waiting;
     char **seen_ids;
     int nseen;
@@ -96,6 +96,8 @@ void session_link_down(struct session *s, long long connect_time, long long sent
 void session_reap(struct session *s, long long now);
 void session_hangup(struct session *s, const char *why);
 const char *session_state_name(enum session_state st);
+/* A monotonic clock in milliseconds: drain decisions are finer than a second. */
+long long session_clock_ms(void);
 /* Cost so far of this session, closed connections and the open one. */
 long long session_cost_so_far(const struct session *s, long long now);
 

@@ -15,15 +15,15 @@
 #include "drain.h"
 #include "triggers.h"
 
-/* A session 20 s after the link came up, mail exchanged, all quiet. */
+/* A session 20 s after the link came up, mail exchanged, all quiet (times in ms). */
 static struct drain_facts quiet(void)
 {
     struct drain_facts f;
     memset(&f, 0, sizeof(f));
-    f.now = 1020, f.up_since = 1000, f.max_session = 1800;
+    f.now = 1020000, f.up_since = 1000000, f.max_session = 1800000;
     f.exchange_done = 1, f.flushes_left = 3;
-    f.quiet_since = 1010, f.grace = 5;
-    f.last_etrn = 1005, f.etrn_repeat_after = 31;
+    f.quiet_since = 1010000, f.grace = 5000;
+    f.last_etrn = 1005000, f.etrn_repeat_after = 31000;
     return f;
 }
 
@@ -49,7 +49,7 @@ static void never_hangs_up_mid_delivery(void **state)
     f.exchange_done = 0;
     assert_int_equal(drain_decide(&f, &why), DRAIN_WAIT);
     f = quiet();
-    f.quiet_since = 1018;                       /* bytes crossed 2 s ago */
+    f.quiet_since = 1018000;                       /* bytes crossed 2 s ago */
     assert_int_equal(drain_decide(&f, &why), DRAIN_WAIT);
 }
 
@@ -71,8 +71,11 @@ static void repeats_etrn_only_in_long_sessions(void **state)
     struct drain_facts f = quiet();
     f.etrn_repeats_left = 1;
     assert_int_equal(drain_decide(&f, &why), DRAIN_HANGUP);    /* 15 s: not worth it */
-    f.now = 1040, f.quiet_since = 1030;
+    f.now = 1040000, f.quiet_since = 1030000;
     assert_int_equal(drain_decide(&f, &why), DRAIN_ETRN);      /* 35 s */
+    f.tcp_sessions = 2, f.quiet_since = 1040000;                   /* while mail still crosses */
+    assert_int_equal(drain_decide(&f, &why), DRAIN_ETRN);
+    f.tcp_sessions = 0, f.quiet_since = 1030000;
     f.etrn_repeats_left = 0;
     assert_int_equal(drain_decide(&f, &why), DRAIN_HANGUP);
 }
@@ -82,10 +85,10 @@ static void gives_up_on_a_stalled_link(void **state)
     (void)state;
     const char *why;
     struct drain_facts f = quiet();
-    f.tcp_sessions = 1, f.stall = 60;
-    f.now = 1069;                               /* quiet for 59 s */
+    f.tcp_sessions = 1, f.stall = 60000;
+    f.now = 1069999;                            /* quiet for 59.999 s */
     assert_int_equal(drain_decide(&f, &why), DRAIN_WAIT);
-    f.now = 1070;                               /* 60 s: stuck, not a delivery */
+    f.now = 1070000;                            /* 60 s: stuck, not a delivery */
     assert_int_equal(drain_decide(&f, &why), DRAIN_HANGUP);
     assert_non_null(strstr(why, "stalled"));
     f.stall = 0;                                /* off */
@@ -98,7 +101,7 @@ static void hard_limits_override_everything(void **state)
     const char *why;
     struct drain_facts f = quiet();
     f.tcp_sessions = 4, f.outbound_waiting = 9;
-    f.now = 2800;
+    f.now = 2800000;
     assert_int_equal(drain_decide(&f, &why), DRAIN_CUT);
     assert_non_null(strstr(why, "maximum"));
     f = quiet();
