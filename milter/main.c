@@ -4,7 +4,7 @@
  * SUMMARY
  *	the school's mail policy, enforced inside Postfix
  * SYNOPSIS
- *	surel-milter [--config FILE] [--foreground] [--check]
+ *	surel-milter [--config FILE] [--foreground] [--check] [--verbose]
  * DESCRIPTION
  *	Reads [school], [roster], [milter] and [policy] from surel.ini,
  *	opens the listening socket ([milter] socket, libmilter notation)
@@ -39,19 +39,21 @@ struct options {
     const char *config;
     int foreground;
     int check;
+    int verbose;
 };
 
 /* --help text. */
 static void usage(FILE *fp)
 {
     fprintf(fp,
-            "usage: surel-milter [--config FILE] [--foreground] [--check]\n"
+            "usage: surel-milter [--config FILE] [--foreground] [--check] [--verbose]\n"
             "\n"
             "Enforce the school's mail policy (surel.ini [policy]) inside Postfix.\n"
             "\n"
             "  -c, --config FILE  configuration file (default %s)\n"
             "  -f, --foreground   stay in the foreground and log to standard error\n"
             "  -n, --check        check the configuration and exit\n"
+            "  -v, --verbose      debug messages, with each message's decision time\n"
             "  -h, --help         show this help\n"
             "\n"
             "See surel-milter(8).\n", SUREL_DEFAULT_CONFIG);
@@ -64,15 +66,17 @@ static void parse_args(int argc, char **argv, struct options *o)
         {"config", required_argument, NULL, 'c'},
         {"foreground", no_argument, NULL, 'f'},
         {"check", no_argument, NULL, 'n'},
+        {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     int ch;
     o->config = SUREL_DEFAULT_CONFIG;
-    while ((ch = getopt_long(argc, argv, "c:fnh", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "c:fnvh", longopts, NULL)) != -1) {
         switch (ch) {
         case 'c': o->config = optarg; break;
         case 'f': o->foreground = 1; break;
         case 'n': o->check = 1; break;
+        case 'v': o->verbose = 1; break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); exit(EX_USAGE);
         }
@@ -146,12 +150,13 @@ int main(int argc, char **argv)
         return 0;
     }
     open_log(&o, &ms);
+    surel_log_verbose(o.verbose);
     open_socket(&ms);
     drop_privileges(ms.user);
     if (!o.foreground && daemon(0, 0) < 0)
         surel_fatal(EX_OSERR, "cannot detach: %s", strerror(errno));
     store_init(ms.roster_db, ms.usage_db, ms.busy_timeout_ms);
-    milter_setup(&pr);
+    milter_setup(&pr, o.verbose);
     surel_info("listening on %s for %s (roster %s, usage %s)", ms.socket, pr.domain,
                ms.roster_db, ms.usage_db);
     int rc = smfi_main();

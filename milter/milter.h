@@ -6,12 +6,13 @@
  * SYNOPSIS
  *	#include "milter.h"
  *
- *	void	milter_setup(const struct policy_rules *pr);
+ *	void	milter_setup(const struct policy_rules *pr, int log_timing);
  *	extern struct smfiDesc milter_desc;
  * DESCRIPTION
  *	milter_setup() keeps a copy of the rules (immutable afterwards, so
  *	every worker thread may read it); milter_desc is what main() hands to
- *	smfi_register().  The callbacks gather the facts a decision needs
+ *	smfi_register().  With log_timing, each finished message logs
+ *	(debug) the time spent deciding on it: "decision_us=N".  The callbacks gather the facts a decision needs
  *	(the SASL login from {auth_authen}, the roster's record, the
  *	addresses, the size, the day's usage), ask policy.c, and turn its
  *	reply into smfi_setmlreply() and a return code.  Outside mail that is
@@ -28,7 +29,7 @@
 
 #include "policy.h"
 
-void milter_setup(const struct policy_rules *pr);
+void milter_setup(const struct policy_rules *pr, int log_timing);
 extern struct smfiDesc milter_desc;
 
 #endif
