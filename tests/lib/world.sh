@@ -289,7 +289,7 @@ _w_school_postfix() {
 	grep -v '^#' "$src/master.cf.surel" >>"$pf/etc/master.cf"
 	install -m 0600 /dev/null "$pf/etc/surel/smarthost_passwd"
 	echo "[$W_PPP_ISP]:587 $W_SCHOOL_LOGIN:$pw" >"$pf/etc/surel/smarthost_passwd"
-	postmap "$pf/etc/surel/smarthost_passwd" || return 1
+	postmap -c "$pf/etc" "hash:$pf/etc/surel/smarthost_passwd" || return 1
 	# The milter's socket directory below the chroot: setgid postfix.
 	install -d -o nobody -g postfix -m 2750 "$pf/spool/surel"
 }
