@@ -143,6 +143,12 @@ if grep -v 'open "sqlite" configuration "/etc/postfix/surel/' "$T/check.out" | g
 	fail "postfix check complains: $(cat "$T/check.out")"
 fi
 
+check "Dovecot accepts its configuration; roster people are the only logins"
+doveconf -c "$R/etc/dovecot/dovecot.conf" -n >"$T/doveconf.out" 2>&1 ||
+	fail "doveconf refuses the configuration: $(tail -n 5 "$T/doveconf.out")"
+drivers=$(awk '/^passdb \{/ {p = 1} p && /driver =/ {print $3; p = 0}' "$T/doveconf.out" | sort -u | tr '\n' ' ')
+[ "$drivers" = "roster " ] || fail "expected only the roster passdb, doveconf shows: $drivers"
+
 check "a second run changes nothing"
 before=$(snapshot)
 setup >"$T/run2" 2>&1 || fail "second run failed: $(cat "$T/run2")"
