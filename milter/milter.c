@@ -12,9 +12,8 @@
  *	Stages: MAIL FROM checks the login (active?) and the envelope sender;
  *	RCPT TO checks each recipient (outside mail allowed? daily message
  *	allowance? a list from outside?) and refuses only that recipient;
- *	the From header is checked at end of headers; size and the daily
- *	byte allowance at end of message, where accepted outside mail is
- *	counted.
+ *	the From header, size and the daily byte allowance at end of
+ *	message, where accepted outside mail is counted.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,7 +214,7 @@ static void collect_from(struct conn *c, const char *value)
 }
 
 /* Each header: count its bytes; keep the From addresses.  Never refuses
- * (a From check waits for end of headers), so Postfix need not wait for a
+ * (the From check waits for end of message), so Postfix need not wait for a
  * reply when it offers SMFIP_NR_HDR. */
 static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
 {
@@ -228,14 +227,12 @@ static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
     return c != NULL && c->no_reply_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
-/* End of headers: every From address must be the sender's own (or a group's). */
-static sfsistat on_eoh(SMFICTX *ctx)
+/* Every From address must be the sender's own (or a group's).  Checked at
+ * end of message rather than end of headers: Postfix answers the client
+ * only after the final dot either way, and it saves a round trip. */
+static sfsistat check_from(SMFICTX *ctx, struct conn *c)
 {
-    struct conn *c = conn_of(ctx);
     struct policy_reply r;
-    if (c == NULL)
-        return tempfail(ctx, NULL, "out of memory", "");
-    c->size += 2;                       /* the blank line after the headers */
     if (!c->sender.authenticated)
         return SMFIS_CONTINUE;
     if (c->from_overflow) {
@@ -262,15 +259,15 @@ static sfsistat on_body(SMFICTX *ctx, unsigned char *chunk, size_t len)
     return c != NULL && c->no_reply_body ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
-/* Ask Postfix for only what the rules need: no CONNECT, HELO, DATA or
- * unknown commands, and no reply to wait for after each header and body
+/* Ask Postfix for only what the rules need: no CONNECT, HELO, DATA, end of
+ * headers or unknown commands, and no reply to wait for after each header and body
  * chunk (fewer round trips per message).  No message-changing actions. */
 static sfsistat on_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
                              unsigned long f2, unsigned long f3, unsigned long *pf0,
                              unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
     unsigned long want = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOUNKNOWN | SMFIP_NODATA
-                         | SMFIP_NR_HDR | SMFIP_NR_BODY;
+                         | SMFIP_NOEOH | SMFIP_NR_HDR | SMFIP_NR_BODY;
     struct conn *c = conn_of(ctx);
     (void)f0;
     (void)f2;
@@ -292,11 +289,12 @@ static sfsistat on_eom(SMFICTX *ctx)
     struct conn *c = conn_of(ctx);
     struct policy_reply r;
     struct policy_usage used = {0, 0};
-    sfsistat rc = SMFIS_CONTINUE;
     if (c == NULL)
         return tempfail(ctx, NULL, "out of memory", "");
+    c->size += 2;                       /* the blank line after the headers */
+    sfsistat rc = check_from(ctx, c);
     long long now = surel_now();
-    if (c->sender.authenticated && c->outside > 0) {
+    if (rc == SMFIS_CONTINUE && c->sender.authenticated && c->outside > 0) {
         if (store_usage(c->sender.person.username, now, &used) < 0)
             rc = tempfail(ctx, c, "usage counters unreadable", "");
         else if (policy_message(&rules, &c->sender, c->size, c->outside, &used, &r)
@@ -312,7 +310,7 @@ static sfsistat on_eom(SMFICTX *ctx)
 }
 
 /* Timed wrappers: what libmilter calls.  The decision time of a message
- * is the sum over MAIL, RCPT, end of headers and end of message. */
+ * is the sum over MAIL, RCPT and end of message. */
 static sfsistat timed_envfrom(SMFICTX *ctx, char **argv)
 {
     long long t = now_ns();
@@ -325,14 +323,6 @@ static sfsistat timed_envrcpt(SMFICTX *ctx, char **argv)
 {
     long long t = now_ns();
     sfsistat rc = on_envrcpt(ctx, argv);
-    charge(ctx, t);
-    return rc;
-}
-
-static sfsistat timed_eoh(SMFICTX *ctx)
-{
-    long long t = now_ns();
-    sfsistat rc = on_eoh(ctx);
     charge(ctx, t);
     return rc;
 }
@@ -376,7 +366,6 @@ struct smfiDesc milter_desc = {
     .xxfi_envfrom = timed_envfrom,
     .xxfi_envrcpt = timed_envrcpt,
     .xxfi_header = on_header,
-    .xxfi_eoh = timed_eoh,
     .xxfi_body = on_body,
     .xxfi_eom = timed_eom,
     .xxfi_abort = on_abort,
