@@ -1,7 +1,7 @@
 -- NAME
 --	message.lua - send one message through surel-milter with miltertest
 -- SYNOPSIS
---	miltertest -D sock=PATH -D login=USER -D from=ADDR -D rcpts=A,B
+--	miltertest -D sock=PATH|inet:PORT@HOST -D login=USER -D from=ADDR -D rcpts=A,B
 --		-D hfrom=VALUE -D size=BYTES -s message.lua
 -- DESCRIPTION
 --	Plays what Postfix sends for one message: {auth_authen} (when login
@@ -21,9 +21,14 @@ local function must(what, err)
 	end
 end
 
-local conn = mt.connect("unix:" .. sock, 50, 0.1)
+-- sock is a unix socket's path, or a whole socket spec ("inet:PORT@HOST").
+local where = sock
+if not string.find(sock, ":") then
+	where = "unix:" .. sock
+end
+local conn = mt.connect(where, 50, 0.1)
 if conn == nil then
-	error("cannot connect to unix:" .. sock)
+	error("cannot connect to " .. where)
 end
 if login ~= nil and login ~= "" then
 	must("macro", mt.macro(conn, SMFIC_MAIL, "{auth_authen}", login))

@@ -7,7 +7,8 @@
 #	rule of [policy] refuses what it should at the stage it should, the
 #	rest passes; outside mail is counted in the usage store; roster
 #	changes hold without a restart; a missing roster temp-fails and
-#	recovers without a restart; SIGTERM stops the milter cleanly.
+#	recovers without a restart; SIGTERM stops the milter cleanly; the
+#	same rules hold on an inet socket.
 set -euo pipefail
 . "$SUREL_SRC_DIR/tests/milter/common.sh"
 
@@ -128,4 +129,20 @@ done
 send "accepted refused_rcpts=0" budi "<budi@$D>" "<ani@$D>" "<budi@$D>"
 ml_stop_milter
 ml_pass "missing roster: 4xx; roster back: accepted, no restart"
+
+echo "checking: an inet socket ([milter] socket = inet:PORT@127.0.0.1)"
+PORT=$((20000 + $$ % 20000))
+sed -i "s|^socket = .*|socket = inet:$PORT@127.0.0.1|" "$ML_INI"
+"$ML_MILTER_BIN" --config "$ML_INI" --foreground >>"$ML_DIR/milter.log" 2>&1 &
+ML_MILTER_PID=$!
+for ((i = 0; i < 100; i++)); do
+	grep -q "listening on inet:$PORT@127.0.0.1" "$ML_DIR/milter.log" && break
+	kill -0 "$ML_MILTER_PID" 2>/dev/null || ml_fail "surel-milter exited at start on inet:$PORT"
+	sleep 0.1
+done
+SOCK=inet:$PORT@127.0.0.1
+send "refused-at-mail" budi "<sari.wulandari@$D>" "<ani@$D>" "<sari.wulandari@$D>"
+send "accepted refused_rcpts=0" budi "<budi@$D>" "<ani@$D>" "<budi@$D>"
+ml_stop_milter || ml_fail "surel-milter on inet did not exit cleanly"
+ml_pass "the same rules over inet:$PORT@127.0.0.1"
 echo "all miltertest checks passed"
