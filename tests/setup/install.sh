@@ -6,7 +6,7 @@
 #	the tree: programs in /usr/sbin, dialctl's hook where dialctl's
 #	default [dial] hook looks, the Dovecot module where Debian's own auth
 #	modules are, man pages, the templates surel-setup and
-#	surel-setup-isp read from /usr/share/surel, surel.ini in /etc/surel,
+#	surel-setup-isp read from /usr/share/surel (surel.ini only as a template there),
 #	the units in /lib/systemd/system.  The units are checked with
 #	systemd-analyze verify: the only complaint allowed is that a program
 #	is missing on this host, and only for a program the install put in T.
@@ -59,7 +59,8 @@ for m in surel-roster surel-milter surel-mxd dialctl surel-setup surel-setup-isp
 done
 
 check "configuration and templates"
-for f in /etc/surel/surel.ini /usr/share/surel/surel.ini /usr/share/surel/postfix/main.cf.surel \
+[ ! -e "$D/etc/surel/surel.ini" ] || fail "cmake --install wrote /etc/surel/surel.ini: a re-install would overwrite the school's configuration"
+for f in /usr/share/surel/surel.ini /usr/share/surel/postfix/main.cf.surel \
 	/usr/share/surel/postfix/master.cf.surel /usr/share/surel/postfix/surel/mailboxes.cf \
 	/usr/share/surel/postfix/surel/lists.cf /usr/share/surel/dovecot/conf.d/90-surel.conf \
 	/usr/share/surel/postfix-isp/surel-routes.cf /usr/share/surel/postfix-isp/surel-domains.cf; do
