@@ -149,6 +149,16 @@ void session_begin(struct session *s, const struct conf *c, struct ledger *l,
     dial(s, now);
 }
 
+/* Keep an address that mail may arrive from, for count_inbound(). */
+static void remember_peer(struct session *s, const char *addr)
+{
+    for (int j = 0; j < s->peers.npeers; j++)
+        if (strcmp(s->peers.peer[j], addr) == 0)
+            return;
+    if (*addr && s->peers.npeers < TCP_PEERS_MAX)
+        surel_strlcpy(s->peers.peer[s->peers.npeers++], addr, sizeof(s->peers.peer[0]));
+}
+
 void session_link_up(struct session *s, const char *ifname, const char *local,
                      const char *remote, long long now)
 {
@@ -160,6 +170,7 @@ void session_link_up(struct session *s, const char *ifname, const char *local,
     surel_strlcpy(s->ifname, ifname, sizeof(s->ifname));
     surel_strlcpy(s->local, local, sizeof(s->local));
     surel_strlcpy(s->remote, remote, sizeof(s->remote));
+    remember_peer(s, remote);   /* a delivery too short for a TCP sample still counts */
     s->state = S_UP;
     s->link_up = 1;
     s->hook_down = 0;
@@ -410,13 +421,8 @@ static void observe(struct session *s, struct drain_facts *f)
     if (*s->local && tcp_sessions(s->local, &p) == 0) {
         f->tcp_sessions = tcp_new_sessions(&p, s->suspect, s->nsuspect);
         s->conns = p;
-        for (int i = 0; i < p.npeers; i++) {
-            int known = 0;
-            for (int j = 0; j < s->peers.npeers; j++)
-                known |= strcmp(s->peers.peer[j], p.peer[i]) == 0;
-            if (!known && s->peers.npeers < TCP_PEERS_MAX)
-                memcpy(s->peers.peer[s->peers.npeers++], p.peer[i], sizeof(p.peer[i]));
-        }
+        for (int i = 0; i < p.npeers; i++)
+            remember_peer(s, p.peer[i]);
     }
     s->tcp_now = f->tcp_sessions;
     s->queue_waiting = f->outbound_waiting;

@@ -68,6 +68,16 @@ check "both queues are empty"
 [ "$(pf_queue_count "$T/school")" = 0 ] || fail "school queue not empty: $(pf_queue_json "$T/school")"
 [ "$(pf_queue_count "$T/isp")" = 0 ] || fail "ISP queue not empty: $(pf_queue_json "$T/isp")"
 
+check "a one-line message from outside, over in a blink, is still counted as in"
+printf 'From: ali@outside.test\nTo: siti@school.test\nSubject: short\n\nok\n' |
+	pf_sendmail "$T/isp" -f ali@outside.test siti@school.test
+dc_wait_held "$T/isp" 1
+dc_cmd dial >/dev/null || fail "the second dial was refused"
+dc_wait_sessions 2 150 || fail "no second session recorded within 150 s"
+[ "$(dc_count "$T/school")" -eq 7 ] || fail "expected the short message delivered, found $(dc_count "$T/school") in all"
+min2=$(dc_sql 'SELECT msgs_in FROM session ORDER BY id DESC LIMIT 1')
+[ "$min2" = 1 ] || fail "expected 1 message in for the second session, the ledger says '$min2'"
+
 check "SIGTERM stops the daemon cleanly"
 dc_stop
 [ "$DC_RC" = 0 ] || fail "dialctl daemon exited with status $DC_RC after SIGTERM"
