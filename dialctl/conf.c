@@ -18,6 +18,7 @@
 #include "config.h"
 #include "conf.h"
 #include "etrn.h"
+#include "tunnel.h"
 #include "util.h"
 
 /* Split the ETRN domains (default: the school's domain). */
@@ -96,6 +97,15 @@ static int load_money_etrn(struct conf *c, char *err, size_t len)
     return load_domains(c, err, len);
 }
 
+/* In ssh mode the [ssh] keys must be complete: say so at start, not at the first session. */
+static int check_ssh(struct conf *c, char *err, size_t len)
+{
+    struct tunnel_conf tc;
+    if (c->mode == NULL || strcmp(c->mode, "ssh") != 0)
+        return 0;
+    return tunnel_conf_load(c->cfg, &tc, err, len);
+}
+
 int conf_read_secrets(struct conf *c, char *err, size_t len)
 {
     if (c->etrn_credentials == NULL)
@@ -120,7 +130,7 @@ int conf_load(const char *path, struct conf *c, char *err, size_t len)
         conf_free(c);
         return -1;
     }
-    if (load_money_etrn(c, err, len) < 0) {
+    if (load_money_etrn(c, err, len) < 0 || check_ssh(c, err, len) < 0) {
         conf_free(c);
         return -1;
     }

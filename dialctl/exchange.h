@@ -21,6 +21,22 @@
  *
  *	Both return 0 on success, -1 when something failed (it is in
  *	result->errors; the session goes on and drains what it can).
+ *
+ *	A mode that keeps something open while the link is up (for "ssh":
+ *	the tunnel) also has these; NULL for "etrn":
+ *
+ *	check	  every tick while the link is up: notice a lost tunnel
+ *		  and reopen it after a pause, within the mode's attempts.
+ *		  0 nothing changed, 1 reopened and the mail exchanged
+ *		  again (answers in result), -1 that exchange failed.
+ *	busy	  the SMTP sessions the mode carries now (the drain rule's
+ *		  "sessions on the link"; the tunnel's own connection does
+ *		  not count, a pending retry does).
+ *	stop	  close what is open, cleanly, before the link goes down.
+ *	bytes	  payload bytes carried and what they took on the wire
+ *		  (compressed) since the last call; -1 if unknown.
+ *
+ *	"ssh" is exchange_ssh.c.
  */
 #ifndef DIALCTL_EXCHANGE_H
 #define DIALCTL_EXCHANGE_H
@@ -36,6 +52,10 @@ struct exchange_ops {
     const char *name;
     int (*start)(const struct conf *c, struct exchange_result *r);
     int (*repeat)(const struct conf *c, struct exchange_result *r);
+    int (*check)(const struct conf *c, long long now, struct exchange_result *r);
+    int (*busy)(const struct conf *c);
+    void (*stop)(const struct conf *c);
+    int (*bytes)(long long *payload, long long *wire);
 };
 
 const struct exchange_ops *exchange_find(const char *mode);

@@ -17,6 +17,7 @@
 
 #include "etrn.h"
 #include "exchange.h"
+#include "exchange_ssh.h"
 #include "log.h"
 #include "queue.h"
 #include "util.h"
@@ -75,11 +76,14 @@ static int etrn_start(const struct conf *c, struct exchange_result *r)
     return etrn_all(c, r) < 0 ? -1 : rc;
 }
 
-static const struct exchange_ops etrn_ops = {"etrn", etrn_start, etrn_all};
+static const struct exchange_ops etrn_ops = {"etrn", etrn_start, etrn_all, NULL, NULL, NULL,
+                                             NULL};
 
 const struct exchange_ops *exchange_find(const char *mode)
 {
     if (mode == NULL || strcmp(mode, "etrn") == 0)
         return &etrn_ops;
+    if (strcmp(mode, "ssh") == 0)
+        return &exchange_ssh_ops;
     return NULL;
 }

@@ -264,19 +264,16 @@ void exchange_ssh_stop(const struct conf *c)
     st.next_try = 0;
 }
 
-int exchange_ssh_stats(long long *raw, long long *wire)
+int exchange_ssh_bytes(long long *raw, long long *wire)
 {
-    if (!st.have_stats)
-        return -1;
+    int had = st.have_stats;
     *raw = st.total.raw_out + st.total.raw_in;
     *wire = st.total.comp_out + st.total.comp_in;
-    return 0;
-}
-
-void exchange_ssh_reset_stats(void)
-{
     memset(&st.total, 0, sizeof(st.total));
     st.have_stats = 0;
+    return had ? 0 : -1;
 }
 
-const struct exchange_ops exchange_ssh_ops = {"ssh", ssh_start, ssh_repeat};
+const struct exchange_ops exchange_ssh_ops = {"ssh", ssh_start, ssh_repeat, exchange_ssh_check,
+                                              exchange_ssh_busy, exchange_ssh_stop,
+                                              exchange_ssh_bytes};

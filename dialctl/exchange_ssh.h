@@ -11,17 +11,16 @@
  *				struct exchange_result *r);
  *	int	exchange_ssh_busy(const struct conf *c);
  *	void	exchange_ssh_stop(const struct conf *c);
- *	int	exchange_ssh_stats(long long *raw, long long *wire);
- *	void	exchange_ssh_reset_stats(void);
+ *	int	exchange_ssh_bytes(long long *raw, long long *wire);
  * DESCRIPTION
  *	exchange_ssh_check() returns 0 when nothing changed, 1 when the
  *	tunnel was opened again and the mail exchanged once more (the
  *	answers are in r), -1 when that exchange failed.
  *	exchange_ssh_busy() is the number of SMTP sessions in the tunnel
  *	(plus one while a retry is pending).  exchange_ssh_stop() closes
- *	the tunnel cleanly.  exchange_ssh_stats() gives the payload bytes
- *	the tunnels carried and what they took compressed, summed since
- *	exchange_ssh_reset_stats(); -1 if ssh reported none.
+ *	the tunnel cleanly.  exchange_ssh_bytes() gives the payload bytes
+ *	the tunnels carried and what they took compressed, summed since its
+ *	last call (it starts the sums again); -1 if ssh reported none.
  * DIAGNOSTICS
  *	See exchange_ssh.c.
  */
@@ -35,7 +34,6 @@ extern const struct exchange_ops exchange_ssh_ops;
 int exchange_ssh_check(const struct conf *c, long long now, struct exchange_result *r);
 int exchange_ssh_busy(const struct conf *c);
 void exchange_ssh_stop(const struct conf *c);
-int exchange_ssh_stats(long long *raw, long long *wire);
-void exchange_ssh_reset_stats(void);
+int exchange_ssh_bytes(long long *raw, long long *wire);
 
 #endif

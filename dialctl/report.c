@@ -38,6 +38,17 @@ static int day_row(const char *day, const struct ledger_sum *s, void *ctx)
     return 0;
 }
 
+/* What the ssh mode's compression saved, when sessions know it. */
+static void saved(const struct ledger_sum *s, FILE *out)
+{
+    if (s->payload_bytes <= 0)
+        return;
+    fprintf(out, "ssh compression: %.2f MB of mail carried as %.2f MB, %.2f MB saved (%.0f%%)\n",
+            (double)s->payload_bytes / TARIFF_MB, (double)s->wire_bytes / TARIFF_MB,
+            (double)(s->payload_bytes - s->wire_bytes) / TARIFF_MB,
+            100.0 * (double)(s->payload_bytes - s->wire_bytes) / (double)s->payload_bytes);
+}
+
 /* Active students in the roster, or -1 if it cannot be read. */
 static long long students(const struct conf *c)
 {
@@ -105,6 +116,7 @@ int report_print(const struct conf *c, const char *month, FILE *out)
         rc = ledger_total(l, from, to, &sum);
     if (rc == 0) {
         row(out, "total", &sum);
+        saved(&sum, out);
         footer(c, &sum, now, from, to, out);
     } else {
         surel_error("%s", ledger_errmsg(l));

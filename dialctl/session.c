@@ -14,6 +14,13 @@
  *	messages in are the "client=" lines of Postfix's smtpd in
  *	[dial] maillog, written during the session, from an address that
  *	had a TCP session on the link.
+ *
+ *	A mode that keeps something open (mode ssh: the tunnel) is asked
+ *	every tick whether it still stands (check), counts the sessions for
+ *	the drain rule in place of the link's TCP sessions (busy: the
+ *	tunnel's own connection is not a delivery; 127.0.0.1 is then a
+ *	peer for counting mail in), and is closed before the link goes
+ *	down (stop); its byte figures go to the ledger with the mode.
  * DIAGNOSTICS
  *	See session.h.
  */
@@ -36,6 +43,7 @@
 #include "util.h"
 
 #define TERM_WAIT 10        /* seconds pppd gets to exit after SIGTERM */
+#define RATE_WINDOW_MS 1000  /* the link's byte rate is measured over at least this */
 #define ETRN_REPEAT_AFTER 31
 
 long long session_clock_ms(void)
@@ -261,12 +269,24 @@ static long long count_outbound(const struct session *s)
     return n;
 }
 
+/* Close what the mode keeps open (the tunnel), before the link goes. */
+static void stop_mode(struct session *s)
+{
+    if (s->ops->stop != NULL)
+        s->ops->stop(s->conf);
+}
+
 /* The session is over: write the ledger row, back to IDLE. */
 static void finish(struct session *s, long long now)
 {
     struct ledger_session row;
     memset(&row, 0, sizeof(row));
+    stop_mode(s);
     surel_strlcpy(row.trigger, s->trigger, sizeof(row.trigger));
+    surel_strlcpy(row.mode, s->ops->name, sizeof(row.mode));
+    row.payload_bytes = row.wire_bytes = -1;
+    if (s->ops->bytes != NULL && s->ops->bytes(&row.payload_bytes, &row.wire_bytes) < 0)
+        row.payload_bytes = row.wire_bytes = -1;
     row.started = s->started;
     row.link_up = s->first_up;
     row.link_down = s->last_down;
@@ -285,11 +305,14 @@ static void finish(struct session *s, long long now)
     s->result = s->exchange_done ? SESSION_OK : SESSION_FAILED;
     if (s->ledger != NULL && ledger_add_session(s->ledger, &row) < 0)
         surel_error("%s", ledger_errmsg(s->ledger));
-    surel_info("session ends (%s): %lld s up, %lld s billed, %lld/%lld bytes out/in, "
-               "%lld/%lld messages out/in, Rp %lld%s%s",
+    surel_info("session ends (%s, %s): %lld s up, %lld s billed, %lld/%lld bytes out/in, "
+               "%lld/%lld messages out/in, Rp %lld%s%s", row.mode,
                s->result == SESSION_OK ? "mail exchanged" : "failed", row.up_seconds,
                row.billed_seconds, row.bytes_sent, row.bytes_rcvd, row.msgs_out, row.msgs_in,
                row.cost, *row.errors ? "; errors: " : "", row.errors);
+    if (row.payload_bytes >= 0)
+        surel_info("compression: %lld bytes of SMTP carried as %lld (%lld saved)",
+                   row.payload_bytes, row.wire_bytes, row.payload_bytes - row.wire_bytes);
     forget_ids(s);
     s->state = S_IDLE;
     s->pppd = 0;
@@ -364,6 +387,7 @@ void session_hangup(struct session *s, const char *why)
         finish(s, s->now);
         return;
     }
+    stop_mode(s);
     s->state = S_HANGING;
     s->term_sent = s->now;
     link_hangup(s->pppd);
@@ -395,10 +419,40 @@ static void watch_bytes(struct session *s)
     if (link_counters(s->ifname, &tx, &rx) < 0)
         return;
     s->tx = tx, s->rx = rx;
+    if (s->ms - s->bytes_ms < RATE_WINDOW_MS)
+        return;     /* a rate over a second at least: one keepalive packet is not traffic */
     if ((tx + rx - s->last_total) * 1000 > s->conf->quiet_bytes * (s->ms - s->bytes_ms))
         s->quiet_ms = s->ms;
     s->last_total = tx + rx;
     s->bytes_ms = s->ms;
+}
+
+/* Tunnelled mail arrives from 127.0.0.1: count it as received over the link. */
+static void add_loopback_peer(struct tcp_peers *p)
+{
+    for (int i = 0; i < p->npeers; i++)
+        if (strcmp(p->peer[i], "127.0.0.1") == 0)
+            return;
+    if (p->npeers < TCP_PEERS_MAX)
+        surel_strlcpy(p->peer[p->npeers++], "127.0.0.1", sizeof(p->peer[0]));
+}
+
+/* The mode's watch over what it keeps open (the tunnel): lost, reopened. */
+static void check_mode(struct session *s)
+{
+    struct exchange_result r;
+    if (s->ops->check == NULL)
+        return;
+    memset(&r, 0, sizeof(r));
+    int rc = s->ops->check(s->conf, s->now, &r);
+    if (*r.reply)
+        surel_strlcpy(s->etrn, r.reply, sizeof(s->etrn));
+    if (*r.errors)
+        add_error(s, r.errors);
+    if (rc != 0) {
+        s->etrn_ms = s->ms;
+        s->quiet_ms = s->ms;
+    }
 }
 
 /* Gather the facts for drain_decide(). */
@@ -419,7 +473,10 @@ static void observe(struct session *s, struct drain_facts *f)
         surel_warn("cannot read the queue: %s", why);
     }
     if (*s->local && tcp_sessions(s->local, &p) == 0) {
-        f->tcp_sessions = tcp_new_sessions(&p, s->suspect, s->nsuspect);
+        if (s->ops->busy != NULL)        /* the mode's own sessions, e.g. in the tunnel */
+            add_loopback_peer(&p);
+        f->tcp_sessions = s->ops->busy != NULL ? s->ops->busy(s->conf)
+                                               : tcp_new_sessions(&p, s->suspect, s->nsuspect);
         s->conns = p;
         for (int i = 0; i < p.npeers; i++)
             remember_peer(s, p.peer[i]);
@@ -454,6 +511,7 @@ static void tick_up(struct session *s)
         exchange(s, 0);
         return;
     }
+    check_mode(s);
     observe(s, &f);
     enum drain_action a = drain_decide(&f, &why);
     surel_debug("drain: %s (%s)", drain_action_name(a), why);

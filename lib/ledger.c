@@ -55,6 +55,12 @@ static const char *const migrations[] = {
     "  time INTEGER NOT NULL,"
     "  kind TEXT NOT NULL,"
     "  text TEXT NOT NULL);",
+    /* 1 -> 2: how the session carried the mail (dialctl [dial] mode), and
+       for "ssh" the SMTP bytes its tunnel carried and what they took
+       compressed (NULL: not known). */
+    "ALTER TABLE session ADD COLUMN mode TEXT NOT NULL DEFAULT 'etrn';"
+    "ALTER TABLE session ADD COLUMN payload_bytes INTEGER;"
+    "ALTER TABLE session ADD COLUMN wire_bytes INTEGER;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -186,7 +192,8 @@ int ledger_add_session(struct ledger *l, struct ledger_session *s)
     static const char sql[] =
         "INSERT INTO session (trigger, started, link_up, link_down, ended, dial_seconds,"
         " up_seconds, billed_seconds, bytes_sent, bytes_rcvd, msgs_out, msgs_in, attempts,"
-        " cost, etrn, errors) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+        " cost, etrn, errors, mode, payload_bytes, wire_bytes)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
     sqlite3_stmt *st;
     int rc = sqlite3_prepare_v2(l->db, sql, -1, &st, NULL);
     if (rc != SQLITE_OK)
@@ -207,6 +214,9 @@ int ledger_add_session(struct ledger *l, struct ledger_session *s)
     sqlite3_bind_int64(st, 14, s->cost);
     sqlite3_bind_text(st, 15, s->etrn, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(st, 16, s->errors, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 17, *s->mode ? s->mode : "etrn", -1, SQLITE_TRANSIENT);
+    bind_count(st, 18, s->payload_bytes);
+    bind_count(st, 19, s->wire_bytes);
     rc = sqlite3_step(st);
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
@@ -232,9 +242,10 @@ int ledger_add_event(struct ledger *l, long long when, const char *kind, const c
 
 #define SUM_COLUMNS \
     "count(*), total(up_seconds), total(billed_seconds), total(bytes_sent)," \
-    " total(bytes_rcvd), total(coalesce(msgs_out,0)), total(coalesce(msgs_in,0)), total(cost)"
+    " total(bytes_rcvd), total(coalesce(msgs_out,0)), total(coalesce(msgs_in,0)), total(cost)," \
+    " total(payload_bytes), total(wire_bytes)"
 
-/* Read the eight SUM_COLUMNS starting at column first. */
+/* Read the ten SUM_COLUMNS starting at column first. */
 static void read_sum(sqlite3_stmt *st, int first, struct ledger_sum *s)
 {
     s->sessions = sqlite3_column_int64(st, first);
@@ -245,6 +256,8 @@ static void read_sum(sqlite3_stmt *st, int first, struct ledger_sum *s)
     s->msgs_out = (long long)sqlite3_column_double(st, first + 5);
     s->msgs_in = (long long)sqlite3_column_double(st, first + 6);
     s->cost = (long long)sqlite3_column_double(st, first + 7);
+    s->payload_bytes = (long long)sqlite3_column_double(st, first + 8);
+    s->wire_bytes = (long long)sqlite3_column_double(st, first + 9);
 }
 
 int ledger_total(struct ledger *l, long long from, long long to, struct ledger_sum *sum)

@@ -31,7 +31,9 @@
  *	A session row holds the trigger, the times (dial started, link up,
  *	link down, session end), dialling and link-up seconds, the billed
  *	seconds, bytes each way, messages each way (-1 if unknown), the
- *	ETRN result, errors, dial attempts and the cost in Rupiah.  Events
+ *	ETRN result, errors, dial attempts and the cost in Rupiah, how the
+ *	mail was carried (mode "etrn" or "ssh") and, for "ssh", the SMTP
+ *	bytes the tunnel carried and what they took compressed.  Events
  *	are one-line records of what dialctl decided (refused triggers,
  *	failures).  Time sums and days are in the local time zone.
  * DIAGNOSTICS
@@ -42,7 +44,7 @@
 
 #include <stddef.h>
 
-#define LEDGER_SCHEMA_VERSION 1
+#define LEDGER_SCHEMA_VERSION 2
 
 #define LEDGER_READONLY 0x00
 #define LEDGER_WRITE    0x01
@@ -68,6 +70,9 @@ struct ledger_session {
     long long cost;             /* Rupiah */
     char etrn[256];             /* "250 Queuing started", "554 ...", "" */
     char errors[512];
+    char mode[8];               /* "etrn" or "ssh" ([dial] mode) */
+    long long payload_bytes;    /* ssh: SMTP bytes the tunnel carried, -1 if unknown */
+    long long wire_bytes;       /* ssh: what they took compressed, -1 if unknown */
 };
 
 struct ledger_sum {
@@ -76,6 +81,7 @@ struct ledger_sum {
     long long bytes_sent, bytes_rcvd;
     long long msgs_out, msgs_in;
     long long cost;
+    long long payload_bytes, wire_bytes;    /* of the sessions that know them */
 };
 
 struct ledger;

@@ -11,7 +11,13 @@
 #	st_link_cut			drop it without a clean close
 #	st_ssh LOGIN ARGS...		ssh from the school with LOGIN's key
 #	st_ssh_cmd LOGIN ARGS...	the same command in the array ST_SSH_CMD
-#	st_write_ini MODE		T/surel.ini for dialctl in MODE (ssh|etrn)
+#	st_write_ini MODE		T/surel.ini for dialctl in MODE (ssh|etrn), and
+#					fake-pppd's peer (link to the NAT)
+#	st_peer_set KEY VALUE		change a key of that peer file
+#	st_start / st_stop / st_dc ARGS	dialctl's daemon in the school / its client
+#	st_sql SQL			one query on dialctl's ledger
+#	st_wait_sessions N [SECS]	wait until the ledger has N sessions
+#	st_wait_deferred DIR N		wait until DIR's Postfix defers N messages
 #	st_send_out N / st_hold_in N	N messages of about 5 KB each way
 #	st_count DIR / st_unique DIR	delivered messages / distinct Message-IDs
 #	st_cleanup			stop everything (EXIT trap)
@@ -27,7 +33,7 @@
 #
 #	The ISP runs a real sshd (its own config, port 2222, host key in T)
 #	and Postfix as the MX of school.test, configured by
-#	scripts/surel-setup-isp-ssh with the tunnel account "root" (tests
+#	surel-setup-isp ssh-install / ssh-add with the tunnel account "root" (tests
 #	only: the keys' options, not the account, confine a school) and the
 #	gate from the source tree.  Mail for outside.test is delivered at
 #	the ISP into T/isp/mail.  The school's Postfix relays through
@@ -42,7 +48,7 @@
 . "$SUREL_SRC_DIR/tests/lib/postfix.sh"
 
 ST_GATE=$SUREL_SRC_DIR/scripts/surel-tunnel-gate
-ST_SETUP=$SUREL_SRC_DIR/scripts/surel-setup-isp-ssh
+ST_SETUP=$SUREL_SRC_DIR/scripts/surel-setup-isp
 ST_ISP=198.51.100.1
 ST_NAT=198.51.100.2
 ST_SSH_PORT=2222
@@ -106,7 +112,7 @@ st_setup_isp() {
 		"virtual_mailbox_base=$T/isp/mail" "virtual_mailbox_maps=static:inbox/" \
 		"virtual_uid_maps=static:$(id -u nobody)" "virtual_gid_maps=static:$(id -g nobody)"
 	st_setup install >"$T/setup-install.out" 2>&1 ||
-		fail "surel-setup-isp-ssh install failed: $(cat "$T/setup-install.out")"
+		fail "surel-setup-isp ssh-install failed: $(cat "$T/setup-install.out")"
 	cat >"$T/sshd/sshd_config" <<EOF
 Port $ST_SSH_PORT
 ListenAddress $ST_ISP
@@ -130,11 +136,13 @@ EOF
 	pf_start "$T/isp" "$ST_INS" || fail "the ISP's Postfix did not start"
 }
 
-# st_setup ARGS...: surel-setup-isp-ssh with this world's paths.
+# st_setup CMD ARGS...: surel-setup-isp ssh-CMD with this world's paths.
 st_setup() {
-	"$ST_SETUP" --config-dir "$T/isp/etc" --tunnel-user root --keys "$T/sshd/authorized_keys" \
-		--gate "$ST_GATE" --state "$T/gate" --sshd-conf "$T/sshd/surel-tunnel.conf" \
-		--ssh-host "$ST_ISP" --ssh-port "$ST_SSH_PORT" "$@"
+	local cmd=$1
+	shift
+	"$ST_SETUP" --config-dir "$T/isp/etc" "ssh-$cmd" --tunnel-user root \
+		--keys "$T/sshd/authorized_keys" --gate "$ST_GATE" --state "$T/gate" \
+		--sshd-conf "$T/sshd/surel-tunnel.conf" --ssh-host "$ST_ISP" --ssh-port "$ST_SSH_PORT" "$@"
 }
 
 # st_add_school LOGIN DOMAIN [PUBKEY]: register a school (a new key unless given).
@@ -145,7 +153,7 @@ st_add_school() {
 		pub=$T/keys/$login.pub
 	fi
 	st_setup add "$login" "$domain" --key "$pub" >"$T/setup-$login.out" 2>&1 ||
-		fail "surel-setup-isp-ssh add $login failed: $(cat "$T/setup-$login.out")"
+		fail "surel-setup-isp ssh-add $login failed: $(cat "$T/setup-$login.out")"
 }
 
 # st_port LOGIN in|out: the school's port at the ISP, from the setup's output.
@@ -263,6 +271,136 @@ st_wait_count() {
 	return 1
 }
 
+DIALCTL=$SUREL_BIN_DIR/dialctl/dialctl
+ST_HOOK=$SUREL_BIN_DIR/dialctl/dialctl-hook
+ST_FAKE=$SUREL_SRC_DIR/tests/dialctl/fake-pppd
+
+# st_write_ini MODE: surel.ini for dialctl in the school (ssh or etrn), and
+# fake-pppd's peer: the dial-up link to the NAT, default route through it.
+st_write_ini() {
+	mkdir -p "$T/peers" "$T/run"
+	cat >"$T/surel.ini" <<EOF
+[school]
+domain = school.test
+[roster]
+db = $T/roster.db
+credentials = $T/credentials.db
+[dial]
+mode = $1
+pppd = $ST_FAKE
+peer = isp
+hook = $ST_HOOK
+attempts = 3
+dial_timeout = 20s
+redial_delay = 1s
+retry_delay = 10m
+grace = 3s
+max_session = 4m
+postqueue = /usr/sbin/postqueue
+postfix_config = $T/school/etc
+maillog = $T/school/maillog
+socket = $T/run/dialctl.sock
+lock = $T/run/dialctl.lock
+ledger = $T/ledger.db
+[tariff]
+per_mb = 5000
+data_unit = 1K
+[etrn]
+host = $ST_ISP
+domains = school.test
+[ssh]
+host = $ST_ISP
+port = $ST_SSH_PORT
+user = root
+identity = $T/keys/school1
+known_hosts = $T/keys/known_hosts
+isp_port = $(st_port school1 out)
+remote_port = $(st_port school1 in)
+deliver_to = 127.0.0.1:10026
+alive_interval = 2s
+alive_count = 3
+backoff = 1s
+EOF
+	cat >"$T/peers/isp" <<EOF
+isp_ns=$ST_NNS
+ifname=ppp0
+local=192.0.2.10
+remote=192.0.2.1
+rate=56kbit
+dial_delay=1
+defaultroute=1
+EOF
+}
+
+# st_peer_set KEY VALUE: change a line of fake-pppd's peer file.
+st_peer_set() {
+	sed -i "/^$1=/d" "$T/peers/isp"
+	echo "$1=$2" >>"$T/peers/isp"
+}
+
+# st_start: dialctl's daemon in the school namespace, its log in T/dialctl.log.
+st_start() {
+	local i
+	FAKE_PPPD_RUN=$T/run FAKE_PPPD_PEERS=$T/peers \
+		ip netns exec "$ST_SNS" "$DIALCTL" --config "$T/surel.ini" --verbose daemon \
+		>>"$T/dialctl.log" 2>&1 &
+	ST_DC_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$T/run/dialctl.sock" ] && return 0
+		kill -0 "$ST_DC_PID" 2>/dev/null || fail "dialctl daemon exited at start"
+		sleep 0.1
+	done
+	fail "dialctl's control socket did not appear"
+}
+
+# st_stop: SIGTERM the daemon and wait; its exit status in ST_DC_RC.
+st_stop() {
+	local i
+	ST_DC_RC=
+	[ -n "${ST_DC_PID:-}" ] || return 0
+	kill -TERM "$ST_DC_PID" 2>/dev/null || true
+	for ((i = 0; i < 200; i++)); do
+		kill -0 "$ST_DC_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$ST_DC_PID" 2>/dev/null || true
+	ST_DC_RC=0
+	wait "$ST_DC_PID" 2>/dev/null || ST_DC_RC=$?
+	ST_DC_PID=
+}
+
+# st_dc ARGS...: the dialctl client.
+st_dc() {
+	ip netns exec "$ST_SNS" "$DIALCTL" --config "$T/surel.ini" "$@"
+}
+
+# st_sql SQL: one query on the ledger.
+st_sql() {
+	sqlite3 -separator ' ' "$T/ledger.db" "$1"
+}
+
+# st_wait_sessions N [SECS]: wait until the ledger holds N sessions.
+st_wait_sessions() {
+	local n=$1 secs=${2:-120} i
+	for ((i = 0; i < secs * 5; i++)); do
+		[ "$(st_sql 'SELECT count(*) FROM session' 2>/dev/null || echo 0)" -ge "$n" ] && return 0
+		kill -0 "$ST_DC_PID" 2>/dev/null || fail "dialctl daemon died"
+		sleep 0.2
+	done
+	return 1
+}
+
+# st_wait_deferred DIR N: wait until N messages sit in DIR's deferred queue.
+st_wait_deferred() {
+	local i n=0
+	for ((i = 0; i < 150; i++)); do
+		n=$(postqueue -c "$1/etc" -j | grep -c '"queue_name": "deferred"' || true)
+		[ "$n" -ge "$2" ] && return 0
+		sleep 0.2
+	done
+	fail "expected $2 deferred messages in $1, found $n"
+}
+
 # st_cleanup: stop everything this test started; keeps going past errors
 # and exits with the test's status.
 st_cleanup() {
@@ -270,6 +408,7 @@ st_cleanup() {
 	set +e
 	[ -n "${T:-}" ] || exit "$rc"
 	[ -n "${ST_CLEANUP_HOOK:-}" ] && "$ST_CLEANUP_HOOK"
+	st_stop
 	if [ -f "$T/sshd/sshd.pid" ]; then
 		kill -TERM "$(cat "$T/sshd/sshd.pid")" 2>/dev/null || true
 	fi

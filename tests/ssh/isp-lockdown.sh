@@ -17,7 +17,7 @@
 #	- a link cut without a clean close leaves the ISP's sshd holding
 #	  school1's port: a new tunnel fails, "release" drops the stale
 #	  session at once, and the next tunnel comes up;
-#	- surel-setup-isp-ssh remove takes school2 away in one command: its
+#	- surel-setup-isp ssh-remove takes school2 away in one command: its
 #	  key no longer logs in and its port is gone.
 set -euo pipefail
 
