@@ -60,4 +60,17 @@ struct exchange_ops {
 
 const struct exchange_ops *exchange_find(const char *mode);
 
+struct etrn_conf;
+/* What both modes share (exchange_etrn.c).  exchange_note() appends to a
+ * result buffer, "; "-separated.  exchange_etrn_domains() sends ETRN for
+ * every configured domain to ec; via names the path in the log ("through
+ * the tunnel"), or NULL to name the host.  exchange_flush_etrn() runs
+ * postqueue -f first, and with ec NULL only that (and returns -1).  Both
+ * return -1 if anything failed. */
+void exchange_note(char *buf, size_t len, const char *text);
+int exchange_etrn_domains(const struct conf *c, const struct etrn_conf *ec, const char *via,
+                          struct exchange_result *r);
+int exchange_flush_etrn(const struct conf *c, const struct etrn_conf *ec, const char *via,
+                        struct exchange_result *r);
+
 #endif

@@ -22,8 +22,7 @@
 #include "queue.h"
 #include "util.h"
 
-/* Append text to a fixed buffer, separated by "; ". */
-static void append(char *buf, size_t len, const char *text)
+void exchange_note(char *buf, size_t len, const char *text)
 {
     size_t n = strlen(buf);
     if (n > 0 && n + 3 < len) {
@@ -34,46 +33,85 @@ static void append(char *buf, size_t len, const char *text)
         surel_strlcpy(buf + n, text, len - n);
 }
 
-/* ETRN for every configured domain. */
-static int etrn_all(const struct conf *c, struct exchange_result *r)
+int exchange_etrn_domains(const struct conf *c, const struct etrn_conf *ec, const char *via,
+                          struct exchange_result *r)
 {
-    struct etrn_conf ec = {c->etrn_host, c->etrn_tls, c->etrn_user, c->etrn_pass, c->etrn_timeout};
+    char line[400], where[300];
     int rc = 0;
-    char line[400];
-    if (c->etrn_host == NULL || *c->etrn_host == '\0') {
-        append(r->errors, sizeof(r->errors), "no [etrn] host configured");
-        surel_error("no [etrn] host configured: cannot ask the ISP for held mail");
-        return -1;
-    }
+    if (via != NULL)
+        snprintf(where, sizeof(where), " %s", via);
+    else
+        where[0] = '\0';
     for (int i = 0; c->domains[i] != NULL; i++) {
         struct etrn_result er;
-        if (etrn_send(&ec, c->domains[i], &er) == 0) {
-            surel_info("ETRN %s: %ld %s", c->domains[i], er.code, er.text);
+        if (etrn_send(ec, c->domains[i], &er) == 0) {
+            surel_info("ETRN %s%s: %ld %s", c->domains[i], where, er.code, er.text);
         } else {
-            surel_error("ETRN %s to %s refused or failed: %ld %s", c->domains[i], c->etrn_host,
-                        er.code, er.text);
+            if (via != NULL)
+                surel_error("ETRN %s %s refused or failed: %ld %s", c->domains[i], via,
+                            er.code, er.text);
+            else
+                surel_error("ETRN %s to %s refused or failed: %ld %s", c->domains[i],
+                            ec->host, er.code, er.text);
             snprintf(line, sizeof(line), "ETRN %s: %ld %s", c->domains[i], er.code, er.text);
-            append(r->errors, sizeof(r->errors), line);
+            exchange_note(r->errors, sizeof(r->errors), line);
             rc = -1;
         }
         snprintf(line, sizeof(line), "%s: %ld %s", c->domains[i], er.code, er.text);
-        append(r->reply, sizeof(r->reply), line);
+        exchange_note(r->reply, sizeof(r->reply), line);
     }
     return rc;
 }
 
-/* Flush outbound mail, then ETRN. */
-static int etrn_start(const struct conf *c, struct exchange_result *r)
+/* postqueue -f: outbound mail goes to the smarthost (or into the tunnel). */
+static int flush_queue(const struct conf *c, struct exchange_result *r)
 {
     struct queue_cmd q = {c->postqueue, c->postfix_config, 60};
     char why[300];
-    int rc = 0;
-    if (queue_flush(&q, why, sizeof(why)) < 0) {
-        surel_error("flushing the outbound queue: %s", why);
-        append(r->errors, sizeof(r->errors), why);
-        rc = -1;
+    if (queue_flush(&q, why, sizeof(why)) == 0)
+        return 0;
+    surel_error("flushing the outbound queue: %s", why);
+    exchange_note(r->errors, sizeof(r->errors), why);
+    return -1;
+}
+
+int exchange_flush_etrn(const struct conf *c, const struct etrn_conf *ec, const char *via,
+                        struct exchange_result *r)
+{
+    int rc = flush_queue(c, r);
+    if (ec == NULL)
+        return -1;                      /* nowhere to send ETRN: the caller says why */
+    return exchange_etrn_domains(c, ec, via, r) < 0 ? -1 : rc;
+}
+
+/* The ISP's MX as [etrn] names it; -1 (noted) if none is configured. */
+static int mx_conf(const struct conf *c, struct etrn_conf *ec, struct exchange_result *r)
+{
+    struct etrn_conf mx = {c->etrn_host, c->etrn_tls, c->etrn_user, c->etrn_pass, c->etrn_timeout};
+    if (c->etrn_host == NULL || *c->etrn_host == '\0') {
+        exchange_note(r->errors, sizeof(r->errors), "no [etrn] host configured");
+        surel_error("no [etrn] host configured: cannot ask the ISP for held mail");
+        return -1;
     }
-    return etrn_all(c, r) < 0 ? -1 : rc;
+    *ec = mx;
+    return 0;
+}
+
+/* ETRN for every configured domain (the repeat before hang-up). */
+static int etrn_all(const struct conf *c, struct exchange_result *r)
+{
+    struct etrn_conf ec;
+    return mx_conf(c, &ec, r) < 0 ? -1 : exchange_etrn_domains(c, &ec, NULL, r);
+}
+
+/* Flush outbound mail, then ETRN (the flush happens even with no MX named). */
+static int etrn_start(const struct conf *c, struct exchange_result *r)
+{
+    struct etrn_conf ec;
+    int rc = flush_queue(c, r);
+    if (mx_conf(c, &ec, r) < 0)
+        return -1;
+    return exchange_etrn_domains(c, &ec, NULL, r) < 0 ? -1 : rc;
 }
 
 static const struct exchange_ops etrn_ops = {"etrn", etrn_start, etrn_all, NULL, NULL, NULL,

@@ -61,18 +61,6 @@ static struct {
     int have_stats;
 } st;
 
-/* Append text to a fixed buffer, separated by "; ". */
-static void append(char *buf, size_t len, const char *text)
-{
-    size_t n = strlen(buf);
-    if (n > 0 && n + 3 < len) {
-        memcpy(buf + n, "; ", 3);
-        n += 2;
-    }
-    if (n + 1 < len)
-        surel_strlcpy(buf + n, text, len - n);
-}
-
 /* Add one tunnel's compression figures to the session's. */
 static void add_stats(const struct tunnel_stats *s)
 {
@@ -114,7 +102,7 @@ static int connect_once(struct exchange_result *r)
         goto up;
     surel_warn("tunnel to %s (attempt %d of %d) failed: %s", st.tc.host, st.tries,
                st.tc.attempts, st.t.why);
-    append(r->errors, sizeof(r->errors), st.t.why);
+    exchange_note(r->errors, sizeof(r->errors), st.t.why);
     if (!st.t.stale || st.tries >= st.tc.attempts)
         return -1;
     if (tunnel_release(&st.tc, why, sizeof(why)) < 0) {
@@ -125,7 +113,7 @@ static int connect_once(struct exchange_result *r)
     st.tries++;
     if (tunnel_open(&st.t, &st.tc) < 0) {
         surel_warn("tunnel (attempt %d of %d) failed: %s", st.tries, st.tc.attempts, st.t.why);
-        append(r->errors, sizeof(r->errors), st.t.why);
+        exchange_note(r->errors, sizeof(r->errors), st.t.why);
         return -1;
     }
 up:
@@ -152,46 +140,37 @@ static void plan_retry(long long now)
     st.gave_up = 1;
 }
 
+/* Where ETRN goes in ssh mode: the ISP's smtpd through the local forward. */
+static struct etrn_conf tunnel_etrn(const struct conf *c, char *host, size_t len)
+{
+    snprintf(host, len, "127.0.0.1:%d", st.tc.local_port);
+    struct etrn_conf ec = {host, 0, NULL, NULL, c->etrn_timeout};
+    return ec;
+}
+
 /* ETRN for every domain through the tunnel. */
 static int etrn_all(const struct conf *c, struct exchange_result *r)
 {
-    char host[32], line[400];
-    int rc = 0;
-    snprintf(host, sizeof(host), "127.0.0.1:%d", st.tc.local_port);
-    struct etrn_conf ec = {host, 0, NULL, NULL, c->etrn_timeout};
+    char host[32];
     if (!st.open) {
-        append(r->errors, sizeof(r->errors), "no tunnel: ETRN not sent");
+        exchange_note(r->errors, sizeof(r->errors), "no tunnel: ETRN not sent");
         return -1;
     }
-    for (int i = 0; c->domains[i] != NULL; i++) {
-        struct etrn_result er;
-        if (etrn_send(&ec, c->domains[i], &er) == 0) {
-            surel_info("ETRN %s through the tunnel: %ld %s", c->domains[i], er.code, er.text);
-        } else {
-            surel_error("ETRN %s through the tunnel refused or failed: %ld %s", c->domains[i],
-                        er.code, er.text);
-            snprintf(line, sizeof(line), "ETRN %s: %ld %s", c->domains[i], er.code, er.text);
-            append(r->errors, sizeof(r->errors), line);
-            rc = -1;
-        }
-        snprintf(line, sizeof(line), "%s: %ld %s", c->domains[i], er.code, er.text);
-        append(r->reply, sizeof(r->reply), line);
-    }
-    return rc;
+    struct etrn_conf ec = tunnel_etrn(c, host, sizeof(host));
+    return exchange_etrn_domains(c, &ec, "through the tunnel", r);
 }
 
 /* With the tunnel up: flush the outbound mail into it, then ETRN. */
 static int carry(const struct conf *c, struct exchange_result *r)
 {
-    struct queue_cmd q = {c->postqueue, c->postfix_config, 60};
-    char why[300];
-    int rc = 0;
-    if (queue_flush(&q, why, sizeof(why)) < 0) {
-        surel_error("flushing the outbound queue: %s", why);
-        append(r->errors, sizeof(r->errors), why);
-        rc = -1;
+    char host[32];
+    if (!st.open) {
+        exchange_flush_etrn(c, NULL, NULL, r);
+        exchange_note(r->errors, sizeof(r->errors), "no tunnel: ETRN not sent");
+        return -1;
     }
-    return etrn_all(c, r) < 0 ? -1 : rc;
+    struct etrn_conf ec = tunnel_etrn(c, host, sizeof(host));
+    return exchange_flush_etrn(c, &ec, "through the tunnel", r);
 }
 
 /* start: a new link connection: a fresh tunnel, then the exchange. */
@@ -205,7 +184,7 @@ static int ssh_start(const struct conf *c, struct exchange_result *r)
     st.total = keep, st.have_stats = had;
     if (tunnel_conf_load(c->cfg, &st.tc, err, sizeof(err)) < 0) {
         surel_error("%s", err);
-        append(r->errors, sizeof(r->errors), err);
+        exchange_note(r->errors, sizeof(r->errors), err);
         return -1;
     }
     st.loaded = 1;
@@ -230,7 +209,7 @@ int exchange_ssh_check(const struct conf *c, long long now, struct exchange_resu
         if (tunnel_alive(&st.t))
             return 0;
         surel_warn("tunnel lost: %s", st.t.why);
-        append(r->errors, sizeof(r->errors), st.t.why);
+        exchange_note(r->errors, sizeof(r->errors), st.t.why);
         tunnel_close(&st.t);
         add_stats(&st.t.stats);
         st.open = 0;
