@@ -43,6 +43,8 @@ install(FILES ${PROJECT_SOURCE_DIR}/etc/systemd/surel-milter.service
 install(FILES ${PROJECT_SOURCE_DIR}/etc/surel.ini DESTINATION ${_surel_share})
 install(FILES ${PROJECT_SOURCE_DIR}/etc/postfix/main.cf.surel
               ${PROJECT_SOURCE_DIR}/etc/postfix/master.cf.surel
+              ${PROJECT_SOURCE_DIR}/etc/postfix/main.cf.surel-ssh
+              ${PROJECT_SOURCE_DIR}/etc/postfix/master.cf.surel-ssh
         DESTINATION ${_surel_share}/postfix)
 install(FILES ${PROJECT_SOURCE_DIR}/etc/postfix/surel/mailboxes.cf
               ${PROJECT_SOURCE_DIR}/etc/postfix/surel/lists.cf

@@ -18,32 +18,8 @@
 #	    relayhost another setup made, a hand-edited Dovecot snippet, a
 #	    missing template, not root.
 set -euo pipefail
-: "${SUREL_BIN_DIR:?}" "${SUREL_SRC_DIR:?}"
-T=$(mktemp -d /tmp/surel-setup.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-R=$T/root
-SETUP=$SUREL_SRC_DIR/scripts/surel-setup
-ROSTER=$SUREL_BIN_DIR/roster/surel-roster
-D=smpn1-contoh.sch.id
-
-fail() {
-	echo "FAIL: $*" >&2
-	exit 1
-}
-check() {
-	echo "check: $*"
-}
-
-# image: a Debian school server's configuration below R.
-mkdir -p "$R/etc/postfix" "$R/lib/systemd/system" "$R/var/log"
-cp /etc/passwd /etc/group /etc/shadow /etc/gshadow "$R/etc/"
-if [ -f /etc/postfix/main.cf ]; then cp /etc/postfix/main.cf "$R/etc/postfix/"; else
-	cp /usr/share/postfix/main.cf.debian "$R/etc/postfix/main.cf"; fi
-cp /etc/postfix/master.cf "$R/etc/postfix/"
-postconf -c "$R/etc/postfix" -e "myhostname=mail.$D" "alternate_config_directories=" \
-	"mydestination=\$myhostname, localhost"
-cp -a /etc/dovecot "$R/etc/"
-: >"$R/var/log/mail.log"
+. "$SUREL_SRC_DIR/tests/setup/common.sh"
+su_image
 printf 'isp-secret-1\n' >"$T/isp.pw"
 printf 'ppp-secret-1\n' >"$T/ppp.pw"
 
@@ -57,13 +33,6 @@ setup() {
 	"$SETUP" --root "$R" --roster "$ROSTER" --domain "$D" --name "SMP Negeri 1 Contoh" \
 		--smarthost mail.isp.example.net --isp-login smpn1 --isp-password-file "$T/isp.pw" \
 		"${LINK[@]}" --per-mb 100 --schedule "Mon-Sat 07:00 12:00" "$@"
-}
-pc() { postconf -c "$R/etc/postfix" "$@" 2>/dev/null; }
-ini() { awk -v s="[$1]" -v k="$2" '/^\[/ {sec = $0} sec == s && $1 == k {print $3; exit}' "$R/etc/surel/surel.ini"; }
-owner_mode() { stat -c '%U:%G %a' "$1"; }
-# snapshot: names, modes, owners and contents of everything below R.
-snapshot() {
-	(cd "$R" && find . -printf '%p %m %U %G %l\n' | sort && find . -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum
 }
 
 check "a full setup of $D"
@@ -155,18 +124,6 @@ setup >"$T/run2" 2>&1 || fail "second run failed: $(cat "$T/run2")"
 grep -q 'nothing to change' "$T/run2" || fail "second run reported changes: $(cat "$T/run2")"
 [ "$(snapshot)" = "$before" ] || fail "second run changed files below the root"
 
-# refused WHAT STATUS CMD...: expect that exit status, a message, no change.
-refused() {
-	local what=$1 want=$2 rc=0 before
-	shift 2
-	check "refuses $what and changes nothing"
-	before=$(snapshot)
-	"$@" >"$T/out" 2>&1 </dev/null || rc=$?
-	[ "$rc" = "$want" ] || fail "$what: expected exit $want, got $rc: $(cat "$T/out")"
-	grep -q '^surel-setup: ' "$T/out" || fail "$what: no message saying why: $(cat "$T/out")"
-	[ "$(snapshot)" = "$before" ] || fail "$what: something changed although it was refused"
-	echo "  said: $(grep '^surel-setup: ' "$T/out" | tail -n 1)"
-}
 refused "a bad domain" 65 "$SETUP" --root "$R" --roster "$ROSTER" --domain 'bad_domain!' --smarthost x.example.net
 refused "another school's domain" 78 "$SETUP" --root "$R" --roster "$ROSTER" --domain smpn2.sch.id --smarthost mail.isp.example.net
 refused "a missing --smarthost" 64 "$SETUP" --root "$R" --roster "$ROSTER" --domain "$D"

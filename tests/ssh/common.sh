@@ -36,10 +36,11 @@
 #	surel-setup-isp ssh-install / ssh-add with the tunnel account "root" (tests
 #	only: the keys' options, not the account, confine a school) and the
 #	gate from the source tree.  Mail for outside.test is delivered at
-#	the ISP into T/isp/mail.  The school's Postfix relays through
-#	[127.0.0.1]:10025 (the tunnel's local forward) and holds outbound
-#	mail (defer_transports=smtp) until a flush; the ISP's tunnel reaches
-#	its own smtpd for tunnelled mail on 127.0.0.1:10026 (no relaying
+#	the ISP into T/isp/mail.  The school's Postfix has ssh mode's shipped
+#	settings (etc/postfix/*.surel-ssh, as surel-setup --mode ssh applies
+#	them): it relays through [127.0.0.1]:10025 (the tunnel's local
+#	forward) with the surel-tunnel transport, holds outbound mail until a
+#	flush, and takes the ISP's mail on 127.0.0.1:10026 (no relaying
 #	there: mynetworks is empty on that port).  Mail for school.test is
 #	delivered into T/school/mail.
 #	Requires SUREL_BIN_DIR and SUREL_SRC_DIR; uses nft(8) (nftables).
@@ -163,20 +164,25 @@ st_port() {
 	sed -n "s/^$key = //p" "$T/setup-$1.out"
 }
 
-# st_setup_school: the school's Postfix: relay through the tunnel, hold outbound.
+# st_setup_school: the school's Postfix with ssh mode's shipped settings
+# (etc/postfix/main.cf.surel-ssh, master.cf.surel-ssh: relay through the
+# tunnel's forward, outbound held for the surel-tunnel transport until a
+# flush, the tunnel-only smtpd on 127.0.0.1:10026).
 st_setup_school() {
+	local line
 	pf_init "$T/school" "school-$ST_NAME-$$" all
 	st_postfix_common "$T/school"
 	mkdir -p "$T/school/mail"
 	chown nobody:nogroup "$T/school/mail"
-	pf_conf "$T/school" "myhostname=mail.school.test" "relayhost=[127.0.0.1]:10025" \
-		"defer_transports=smtp" "smtp_tls_security_level=none" \
+	pf_conf "$T/school" "myhostname=mail.school.test" \
 		"virtual_mailbox_domains=school.test" "virtual_mailbox_base=$T/school/mail" \
 		"virtual_mailbox_maps=static:inbox/" "virtual_uid_maps=static:$(id -u nobody)" \
 		"virtual_gid_maps=static:$(id -g nobody)"
-	pf_master "$T/school" "127.0.0.1:10026 inet n - y - - smtpd"
-	postconf -c "$T/school/etc" -P "127.0.0.1:10026/inet/mynetworks=" \
-		"127.0.0.1:10026/inet/syslog_name=postfix-school-$ST_NAME-$$/tunnel"
+	while IFS= read -r line; do
+		case $line in '#'* | '') continue ;; esac
+		pf_conf "$T/school" "${line%% = *}=${line#* = }"
+	done <"$SUREL_SRC_DIR/etc/postfix/main.cf.surel-ssh"
+	grep -v '^#' "$SUREL_SRC_DIR/etc/postfix/master.cf.surel-ssh" >>"$T/school/etc/master.cf"
 	pf_start "$T/school" "$ST_SNS" || fail "the school's Postfix did not start"
 }
 

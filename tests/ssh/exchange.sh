@@ -36,6 +36,8 @@ grep -q "status=bounced" "$T/isp/maillog" && fail "the ISP bounced mail while th
 
 check "ssh mode: one session carries everything both ways through the NAT"
 st_start
+st_dc status | grep -q "^mode: ssh (root@$ST_ISP port $ST_SSH_PORT, forwards 127.0.0.1:10025 -> " ||
+	fail "dialctl status does not show ssh mode: $(st_dc status)"
 st_dc dial >/dev/null || fail "dialctl dial refused"
 st_wait_sessions 1 180 || fail "the session did not end within 180 s"
 st_wait_count "$T/isp" "$N" 20 || fail "expected $N messages out at the ISP, got $(st_count "$T/isp")"
@@ -47,6 +49,9 @@ grep -q "ETRN school.test through the tunnel: 250" "$T/dialctl.log" ||
 	fail "expected ETRN through the tunnel to be accepted"
 grep -q "from $ST_NAT port" "$T/sshd.log" || fail "the ISP did not see the NAT's address"
 grep -q "postfix/tunnel-school1/smtpd" "$T/isp/maillog" || fail "outbound mail did not use school1's own smtpd"
+grep -q "/surel-tunnel/smtp\[.*relay=127.0.0.1\[127.0.0.1\]:10025.*status=sent" "$T/school/maillog" ||
+	fail "outbound mail did not leave through the shipped surel-tunnel transport"
+grep -q "/surel-tunnel-in/smtpd" "$T/school/maillog" || fail "inbound mail did not arrive at the tunnel-only smtpd"
 
 check "the ledger records mode ssh, compression, and the report shows the saving"
 read -r mode payload wire sent rcvd <<<"$(st_sql 'SELECT mode, payload_bytes, wire_bytes, bytes_sent, bytes_rcvd FROM session')"
