@@ -35,6 +35,7 @@
 #include "queue.h"
 #include "session.h"
 #include "triggers.h"
+#include "tunnel.h"
 #include "util.h"
 
 struct daemon {
@@ -206,6 +207,22 @@ static void status_link_queue(struct daemon *d, char *out, size_t len, long long
     }
 }
 
+/* The "mode:" line of "dialctl status": how a session carries mail, and to where. */
+static void status_mode(struct daemon *d, char *out, size_t len)
+{
+    struct tunnel_conf tc;
+    char why[200];
+    if (d->conf->mode == NULL || strcmp(d->conf->mode, "ssh") != 0)
+        say(out, len, "mode: etrn (relay and ETRN to %s)\n",
+            d->conf->etrn_host ? d->conf->etrn_host : "? ([etrn] host unset)");
+    else if (tunnel_conf_load(d->conf->cfg, &tc, why, sizeof(why)) == 0)
+        say(out, len, "mode: ssh (%s@%s port %d, forwards 127.0.0.1:%d -> %d, %d -> %s:%d)\n",
+            tc.user, tc.host, tc.port, tc.local_port, tc.isp_port, tc.remote_port,
+            tc.deliver_host, tc.deliver_port);
+    else
+        say(out, len, "mode: ssh (%s)\n", why);
+}
+
 /* The answer to "status". */
 static void status(struct daemon *d, char *out, size_t len)
 {
@@ -217,6 +234,7 @@ static void status(struct daemon *d, char *out, size_t len)
         say(out, len, " (trigger %s, attempt %d of %d)", d->s.trigger, d->s.attempts,
             d->conf->attempts);
     say(out, len, "\n");
+    status_mode(d, out, len);
     status_link_queue(d, out, len, now);
     if (d->retry_at > 0)
         say(out, len, "next trigger: %s (retry of %s)\n", when(d->retry_at, t, sizeof(t)),

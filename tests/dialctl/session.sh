@@ -20,10 +20,11 @@ dc_wait_held "$T/school" 6
 dc_wait_held "$T/isp" 6
 dc_start
 
-check "dialctl status before dialling says idle, link down, 6 held outbound"
+check "dialctl status before dialling says idle, etrn mode, link down, 6 held outbound"
 st=$(dc_cmd status) || fail "dialctl status failed"
 echo "$st"
 grep -q '^state: idle' <<<"$st" || fail "expected state idle, got: $st"
+grep -q '^mode: etrn (relay and ETRN to ' <<<"$st" || fail "expected etrn mode, got: $st"
 grep -q '^link: down' <<<"$st" || fail "expected link down, got: $st"
 grep -q '^queue: 6 outbound' <<<"$st" || fail "expected 6 outbound in status, got: $st"
 
