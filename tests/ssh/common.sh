@@ -3,25 +3,22 @@
 # SYNOPSIS
 #	. "$SUREL_SRC_DIR/tests/ssh/common.sh"
 #
-#	st_setup NAME			namespaces, NAT, the ISP (Postfix + sshd,
+#	st_setup_world NAME		namespaces, NAT, the ISP (Postfix + sshd,
 #					set up by surel-setup-isp-ssh), the school's
 #					Postfix, keys; registers school1 (ours)
 #	st_add_school LOGIN DOMAIN	one more school at the ISP, with its own key
+#	st_port LOGIN in|out		that school's port at the ISP
 #	st_link_up [ADDR]		raise the school's 56 kbit/s link by hand
 #	st_link_cut			drop it without a clean close
 #	st_ssh LOGIN ARGS...		ssh from the school with LOGIN's key
 #	st_ssh_cmd LOGIN ARGS...	the same command in the array ST_SSH_CMD
 #	st_write_ini MODE		T/surel.ini for dialctl in MODE (ssh|etrn), and
 #					fake-pppd's peer (link to the NAT)
-#	st_peer_set KEY VALUE		change a key of that peer file
-#	st_start / st_stop / st_dc ARGS	dialctl's daemon in the school / its client
-#	st_sql SQL			one query on dialctl's ledger
-#	st_wait_sessions N [SECS]	wait until the ledger has N sessions
 #	st_wait_deferred DIR N		wait until DIR's Postfix defers N messages
-#	st_send_out N / st_hold_in N	N messages of about 5 KB each way
-#	st_count DIR / st_unique DIR	delivered messages / distinct Message-IDs
 #	st_cleanup			stop everything (EXIT trap)
 #	fail MSG / check MSG
+#	and tests/lib/dialctl.sh's dc_* (daemon, client, ledger, messages),
+#	with DC_SNS the school's namespace.
 # DESCRIPTION
 #	Three namespaces: school ($ST_SNS), carrier NAT ($ST_NNS) and ISP
 #	($ST_INS).  The school reaches the NAT over its dial-up link, ppp0
@@ -47,6 +44,7 @@
 
 . "$SUREL_SRC_DIR/tests/lib/netns.sh"
 . "$SUREL_SRC_DIR/tests/lib/postfix.sh"
+. "$SUREL_SRC_DIR/tests/lib/dialctl.sh"
 
 ST_GATE=$SUREL_SRC_DIR/scripts/surel-tunnel-gate
 ST_SETUP=$SUREL_SRC_DIR/scripts/surel-setup-isp
@@ -69,15 +67,6 @@ fail() {
 # check MSG: announce what is checked next.
 check() {
 	echo "check: $*"
-}
-
-# st_postfix_common DIR: both sides on a 56 kbit/s link (2 at a time, short timeouts).
-st_postfix_common() {
-	pf_conf "$1" "smtp_destination_concurrency_limit=2" "smtp_connect_timeout=10s" \
-		"smtp_helo_timeout=30s" "smtp_mail_timeout=30s" "smtp_rcpt_timeout=30s" \
-		"smtp_data_init_timeout=30s" "smtp_data_xfer_timeout=30s" "smtp_data_done_timeout=30s" \
-		"smtpd_timeout=60s" "queue_run_delay=300s" "minimal_backoff_time=300s" \
-		"maximal_backoff_time=600s"
 }
 
 # st_net: namespaces, the NAT's upstream link, masquerading.
@@ -106,7 +95,7 @@ st_keys() {
 # st_setup_isp: tunnel set-up by the shipped script, then sshd and Postfix.
 st_setup_isp() {
 	pf_init "$T/isp" "isp-$ST_NAME-$$" all
-	st_postfix_common "$T/isp"
+	dc_postfix_common "$T/isp"
 	mkdir -p "$T/isp/mail" "$T/sshd"
 	chown nobody:nogroup "$T/isp/mail"
 	pf_conf "$T/isp" "myhostname=isp.test" "virtual_mailbox_domains=outside.test isp.test" \
@@ -171,7 +160,7 @@ st_port() {
 st_setup_school() {
 	local line
 	pf_init "$T/school" "school-$ST_NAME-$$" all
-	st_postfix_common "$T/school"
+	dc_postfix_common "$T/school"
 	mkdir -p "$T/school/mail"
 	chown nobody:nogroup "$T/school/mail"
 	pf_conf "$T/school" "myhostname=mail.school.test" \
@@ -192,6 +181,7 @@ st_setup_world() {
 	T=$(mktemp -d)
 	chmod 0755 "$T"
 	ST_SNS=ssh-$1-s-$$
+	DC_SNS=$ST_SNS
 	ST_NNS=ssh-$1-n-$$
 	ST_INS=ssh-$1-i-$$
 	st_net
@@ -231,55 +221,6 @@ st_ssh() {
 	"${ST_SSH_CMD[@]}"
 }
 
-# st_message FROM TO TAG: a message of about 5 KB.
-st_message() {
-	printf 'From: %s\nTo: %s\nSubject: test %s\nMessage-ID: <%s.%s@test>\n\n' "$1" "$2" "$3" "$3" "$$"
-	head -c 4700 /dev/zero | tr '\0' 'x' | fold -w 70
-	echo
-}
-
-# st_send_out N: N messages from the school to outside.test (held until a flush).
-st_send_out() {
-	local i
-	for ((i = 1; i <= $1; i++)); do
-		st_message budi@school.test ali@outside.test "out$i" |
-			pf_sendmail "$T/school" -f budi@school.test ali@outside.test
-	done
-}
-
-# st_hold_in N: N messages from outside for the school, queued at the ISP.
-st_hold_in() {
-	local i
-	for ((i = 1; i <= $1; i++)); do
-		st_message ali@outside.test siti@school.test "in$i" |
-			pf_sendmail "$T/isp" -f ali@outside.test siti@school.test
-	done
-}
-
-# st_count DIR: messages delivered into DIR/mail.
-st_count() {
-	find "$1/mail" -path '*/new/*' -type f 2>/dev/null | wc -l
-}
-
-# st_unique DIR: distinct Message-IDs delivered into DIR/mail.
-st_unique() {
-	find "$1/mail" -path '*/new/*' -type f -exec grep -h -m1 '^Message-ID:' {} + 2>/dev/null |
-		sort -u | wc -l
-}
-
-# st_wait_count DIR N [SECS]: wait until DIR/mail holds N messages.
-st_wait_count() {
-	local i secs=${3:-60}
-	for ((i = 0; i < secs * 5; i++)); do
-		[ "$(st_count "$1")" -ge "$2" ] && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
-DIALCTL=$SUREL_BIN_DIR/dialctl/dialctl
-ST_HOOK=$SUREL_BIN_DIR/dialctl/dialctl-hook
-ST_FAKE=$SUREL_SRC_DIR/tests/dialctl/fake-pppd
 
 # st_write_ini MODE: surel.ini for dialctl in the school (ssh or etrn), and
 # fake-pppd's peer: the dial-up link to the NAT, default route through it.
@@ -293,9 +234,9 @@ db = $T/roster.db
 credentials = $T/credentials.db
 [dial]
 mode = $1
-pppd = $ST_FAKE
+pppd = $DC_FAKE
 peer = isp
-hook = $ST_HOOK
+hook = $DC_HOOK
 attempts = 3
 dial_timeout = 20s
 redial_delay = 1s
@@ -338,64 +279,6 @@ defaultroute=1
 EOF
 }
 
-# st_peer_set KEY VALUE: change a line of fake-pppd's peer file.
-st_peer_set() {
-	sed -i "/^$1=/d" "$T/peers/isp"
-	echo "$1=$2" >>"$T/peers/isp"
-}
-
-# st_start: dialctl's daemon in the school namespace, its log in T/dialctl.log.
-st_start() {
-	local i
-	FAKE_PPPD_RUN=$T/run FAKE_PPPD_PEERS=$T/peers \
-		ip netns exec "$ST_SNS" "$DIALCTL" --config "$T/surel.ini" --verbose daemon \
-		>>"$T/dialctl.log" 2>&1 &
-	ST_DC_PID=$!
-	for ((i = 0; i < 100; i++)); do
-		[ -S "$T/run/dialctl.sock" ] && return 0
-		kill -0 "$ST_DC_PID" 2>/dev/null || fail "dialctl daemon exited at start"
-		sleep 0.1
-	done
-	fail "dialctl's control socket did not appear"
-}
-
-# st_stop: SIGTERM the daemon and wait; its exit status in ST_DC_RC.
-st_stop() {
-	local i
-	ST_DC_RC=
-	[ -n "${ST_DC_PID:-}" ] || return 0
-	kill -TERM "$ST_DC_PID" 2>/dev/null || true
-	for ((i = 0; i < 200; i++)); do
-		kill -0 "$ST_DC_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$ST_DC_PID" 2>/dev/null || true
-	ST_DC_RC=0
-	wait "$ST_DC_PID" 2>/dev/null || ST_DC_RC=$?
-	ST_DC_PID=
-}
-
-# st_dc ARGS...: the dialctl client.
-st_dc() {
-	ip netns exec "$ST_SNS" "$DIALCTL" --config "$T/surel.ini" "$@"
-}
-
-# st_sql SQL: one query on the ledger.
-st_sql() {
-	sqlite3 -separator ' ' "$T/ledger.db" "$1"
-}
-
-# st_wait_sessions N [SECS]: wait until the ledger holds N sessions.
-st_wait_sessions() {
-	local n=$1 secs=${2:-120} i
-	for ((i = 0; i < secs * 5; i++)); do
-		[ "$(st_sql 'SELECT count(*) FROM session' 2>/dev/null || echo 0)" -ge "$n" ] && return 0
-		kill -0 "$ST_DC_PID" 2>/dev/null || fail "dialctl daemon died"
-		sleep 0.2
-	done
-	return 1
-}
-
 # st_wait_deferred DIR N: wait until N messages sit in DIR's deferred queue.
 st_wait_deferred() {
 	local i n=0
@@ -414,7 +297,7 @@ st_cleanup() {
 	set +e
 	[ -n "${T:-}" ] || exit "$rc"
 	[ -n "${ST_CLEANUP_HOOK:-}" ] && "$ST_CLEANUP_HOOK"
-	st_stop
+	dc_stop
 	if [ -f "$T/sshd/sshd.pid" ]; then
 		kill -TERM "$(cat "$T/sshd/sshd.pid")" 2>/dev/null || true
 	fi

@@ -25,8 +25,8 @@ N=5
 
 st_setup_world ex
 st_write_ini ssh
-st_send_out "$N"
-st_hold_in "$N"
+dc_send_out "$N"
+dc_hold_in "$N"
 
 check "offline: the ISP's delivery to the school is refused and deferred, not bounced"
 st_wait_deferred "$T/isp" "$N"
@@ -35,15 +35,15 @@ pf_wait_log "$T/isp" "surel-tunnel.*to=<siti@school.test>.*status=deferred.*Conn
 grep -q "status=bounced" "$T/isp/maillog" && fail "the ISP bounced mail while the school was offline"
 
 check "ssh mode: one session carries everything both ways through the NAT"
-st_start
-st_dc status | grep -q "^mode: ssh (root@$ST_ISP port $ST_SSH_PORT, forwards 127.0.0.1:10025 -> " ||
-	fail "dialctl status does not show ssh mode: $(st_dc status)"
-st_dc dial >/dev/null || fail "dialctl dial refused"
-st_wait_sessions 1 180 || fail "the session did not end within 180 s"
-st_wait_count "$T/isp" "$N" 20 || fail "expected $N messages out at the ISP, got $(st_count "$T/isp")"
-st_wait_count "$T/school" "$N" 20 || fail "expected $N messages in at the school, got $(st_count "$T/school")"
-[ "$(st_unique "$T/isp")" = "$N" ] && [ "$(st_unique "$T/school")" = "$N" ] ||
-	fail "expected $N distinct messages each way, got $(st_unique "$T/isp") out, $(st_unique "$T/school") in"
+dc_start
+dc_cmd status | grep -q "^mode: ssh (root@$ST_ISP port $ST_SSH_PORT, forwards 127.0.0.1:10025 -> " ||
+	fail "dialctl status does not show ssh mode: $(dc_cmd status)"
+dc_cmd dial >/dev/null || fail "dialctl dial refused"
+dc_wait_sessions 1 180 || fail "the session did not end within 180 s"
+dc_wait_count "$T/isp" "$N" 20 || fail "expected $N messages out at the ISP, got $(dc_count "$T/isp")"
+dc_wait_count "$T/school" "$N" 20 || fail "expected $N messages in at the school, got $(dc_count "$T/school")"
+[ "$(dc_unique "$T/isp")" = "$N" ] && [ "$(dc_unique "$T/school")" = "$N" ] ||
+	fail "expected $N distinct messages each way, got $(dc_unique "$T/isp") out, $(dc_unique "$T/school") in"
 grep -q "tunnel up" "$T/dialctl.log" || fail "dialctl did not log the tunnel"
 grep -q "ETRN school.test through the tunnel: 250" "$T/dialctl.log" ||
 	fail "expected ETRN through the tunnel to be accepted"
@@ -54,12 +54,12 @@ grep -q "/surel-tunnel/smtp\[.*relay=127.0.0.1\[127.0.0.1\]:10025.*status=sent" 
 grep -q "/surel-tunnel-in/smtpd" "$T/school/maillog" || fail "inbound mail did not arrive at the tunnel-only smtpd"
 
 check "the ledger records mode ssh, compression, and the report shows the saving"
-read -r mode payload wire sent rcvd <<<"$(st_sql 'SELECT mode, payload_bytes, wire_bytes, bytes_sent, bytes_rcvd FROM session')"
+read -r mode payload wire sent rcvd <<<"$(dc_sql 'SELECT mode, payload_bytes, wire_bytes, bytes_sent, bytes_rcvd FROM session')"
 [ "$mode" = ssh ] || fail "expected mode ssh in the ledger, got '$mode'"
 [ -n "$payload" ] && [ "$payload" -gt "$wire" ] && [ "$wire" -gt 0 ] ||
 	fail "expected payload bytes > wire bytes > 0, got '$payload' '$wire'"
 echo "  ledger: $payload SMTP bytes carried as $wire; link $sent bytes out, $rcvd in"
-st_dc report >"$T/report" || fail "dialctl report failed"
+dc_cmd report >"$T/report" || fail "dialctl report failed"
 grep -q "^ssh compression: .* saved" "$T/report" || fail "the report does not show the saving: $(cat "$T/report")"
 
 check "the tunnel was closed cleanly: the ISP keeps no session of the school"
@@ -70,8 +70,8 @@ done
 [ -f "$T/gate/school1.pid" ] && fail "the gate still records a session of school1 after hang-up"
 grep -q "Disconnected from user root $ST_NAT" "$T/sshd.log" || fail "sshd did not see a clean disconnect"
 grep -q "status=bounced" "$T/isp/maillog" "$T/school/maillog" && fail "something bounced"
-st_stop
-[ "$ST_DC_RC" = 0 ] || fail "dialctl exited with $ST_DC_RC"
+dc_stop
+[ "$DC_RC" = 0 ] || fail "dialctl exited with $DC_RC"
 
 check "etrn mode behind the same NAT: out works, nothing comes in"
 rm -f "$T/ledger.db"
@@ -84,17 +84,17 @@ postfix -c "$T/school/etc" reload >/dev/null 2>&1
 pf_conf "$T/isp" "mynetworks=127.0.0.0/8 $ST_NAT/32" "smtpd_etrn_restrictions=permit_mynetworks,reject" \
 	"transport_maps=inline:{school.test=smtp:[$ST_NAT]}"
 postfix -c "$T/isp/etc" reload >/dev/null 2>&1
-st_send_out "$N"
-st_hold_in "$N"
+dc_send_out "$N"
+dc_hold_in "$N"
 st_wait_deferred "$T/school" "$N"
-st_start
-st_dc dial >/dev/null || fail "dialctl dial refused"
-st_wait_sessions 1 180 || fail "the etrn session did not end within 180 s"
-st_wait_count "$T/isp" "$N" 20 || fail "expected $N messages out in etrn mode, got $(st_count "$T/isp")"
+dc_start
+dc_cmd dial >/dev/null || fail "dialctl dial refused"
+dc_wait_sessions 1 180 || fail "the etrn session did not end within 180 s"
+dc_wait_count "$T/isp" "$N" 20 || fail "expected $N messages out in etrn mode, got $(dc_count "$T/isp")"
 grep -q "ETRN school.test: 250" "$T/dialctl.log" || fail "expected the ISP to accept ETRN"
 pf_wait_log "$T/isp" "to=<siti@school.test>.*relay=none.*status=deferred.*$ST_NAT" 20 ||
 	fail "expected the ISP's connect-back to the NAT address to fail"
-[ "$(st_count "$T/school")" = 0 ] || fail "expected nothing in through the NAT, got $(st_count "$T/school")"
-echo "  etrn behind NAT: $(st_count "$T/isp")/$N out, $(st_count "$T/school")/$N in"
+[ "$(dc_count "$T/school")" = 0 ] || fail "expected nothing in through the NAT, got $(dc_count "$T/school")"
+echo "  etrn behind NAT: $(dc_count "$T/isp")/$N out, $(dc_count "$T/school")/$N in"
 
 echo "PASS: exchange"

@@ -21,26 +21,26 @@ N=12
 
 st_setup_world cut
 st_write_ini ssh
-st_send_out "$N"
-st_hold_in "$N"
+dc_send_out "$N"
+dc_hold_in "$N"
 st_wait_deferred "$T/isp" "$N"
 
 check "the link is cut while the tunnel carries mail"
-st_start
-st_dc dial >/dev/null || fail "dialctl dial refused"
+dc_start
+dc_cmd dial >/dev/null || fail "dialctl dial refused"
 for ((i = 0; i < 600; i++)); do
-	out=$(st_count "$T/isp") in=$(st_count "$T/school")
+	out=$(dc_count "$T/isp") in=$(dc_count "$T/school")
 	[ "$((out + in))" -ge 4 ] && break
 	sleep 0.1
 done
 [ "$((out + in))" -ge 4 ] || fail "nothing crossed the tunnel in 60 s"
 [ "$out" -lt "$N" ] || [ "$in" -lt "$N" ] || fail "everything crossed before the cut: make N larger"
-st_peer_set local 192.0.2.11
+dc_peer_set local 192.0.2.11
 kill -USR2 "$(head -n 1 "$T"/run/ppp-*.pid)" || fail "cannot signal fake-pppd"
 echo "  cut after $out out, $in in"
 
 check "the redial from a new address gets the tunnel back in the same session"
-st_wait_sessions 1 240 || fail "the session did not end within 240 s"
+dc_wait_sessions 1 240 || fail "the session did not end within 240 s"
 grep -q "still held our previous session" "$T/dialctl.log" ||
 	fail "expected dialctl to find the ISP holding the old session and release it"
 grep -A1 "still held our previous session" "$T/dialctl.log" | grep -q "tunnel up (attempt 2)" ||
@@ -50,23 +50,23 @@ attempts=$(grep -c "tunnel to .* failed" "$T/dialctl.log" || true)
 grep -q "Accepted publickey for root from $ST_NAT" "$T/sshd.log" || fail "sshd saw no login"
 
 check "every message arrived both ways, nothing bounced"
-st_wait_count "$T/isp" "$N" 30 || true
-st_wait_count "$T/school" "$N" 30 || true
-uout=$(st_unique "$T/isp") uin=$(st_unique "$T/school")
-dout=$(($(st_count "$T/isp") - uout)) din=$(($(st_count "$T/school") - uin))
+dc_wait_count "$T/isp" "$N" 30 || true
+dc_wait_count "$T/school" "$N" 30 || true
+uout=$(dc_unique "$T/isp") uin=$(dc_unique "$T/school")
+dout=$(($(dc_count "$T/isp") - uout)) din=$(($(dc_count "$T/school") - uin))
 echo "  arrived: $uout/$N out, $uin/$N in; duplicates: $dout out, $din in"
 [ "$uout" = "$N" ] && [ "$uin" = "$N" ] ||
 	fail "expected all $N each way after the redial, got $uout out, $uin in"
 grep -q "status=bounced" "$T/isp/maillog" "$T/school/maillog" && fail "something bounced"
 
 check "the ledger: one session, two dials, the lost link in its errors"
-read -r sessions attempts mode <<<"$(st_sql 'SELECT count(*), max(attempts), max(mode) FROM session')"
+read -r sessions attempts mode <<<"$(dc_sql 'SELECT count(*), max(attempts), max(mode) FROM session')"
 [ "$sessions" = 1 ] && [ "$attempts" = 2 ] && [ "$mode" = ssh ] ||
 	fail "expected 1 ssh session with 2 dials, got '$sessions' '$attempts' '$mode'"
-st_sql 'SELECT errors FROM session' | grep -q "link lost" ||
-	fail "the ledger does not mention the lost link: $(st_sql 'SELECT errors FROM session')"
+dc_sql 'SELECT errors FROM session' | grep -q "link lost" ||
+	fail "the ledger does not mention the lost link: $(dc_sql 'SELECT errors FROM session')"
 
-st_stop
-[ "$ST_DC_RC" = 0 ] || fail "dialctl exited with $ST_DC_RC (sanitizers report there)"
+dc_stop
+[ "$DC_RC" = 0 ] || fail "dialctl exited with $DC_RC (sanitizers report there)"
 
 echo "PASS: link-cut"

@@ -27,8 +27,8 @@ p = sys.argv[1]
 s = open(p).read().replace("backoff = 1s", "backoff = 1s\nconnect_timeout = 5s\nattempts = 4")
 open(p, "w").write(s)
 PY
-st_send_out "$N"
-st_hold_in "$N"
+dc_send_out "$N"
+dc_hold_in "$N"
 st_wait_deferred "$T/isp" "$N"
 
 # blackhole on|off: drop (or stop dropping) everything between the NAT and the ISP.
@@ -47,15 +47,15 @@ EOF
 }
 
 check "the carrier goes silent while the tunnel carries mail"
-st_start
-st_dc dial >/dev/null || fail "dialctl dial refused"
+dc_start
+dc_cmd dial >/dev/null || fail "dialctl dial refused"
 for ((i = 0; i < 600; i++)); do
-	[ "$(($(st_count "$T/isp") + $(st_count "$T/school")))" -ge 2 ] && break
+	[ "$(($(dc_count "$T/isp") + $(dc_count "$T/school")))" -ge 2 ] && break
 	sleep 0.1
 done
 blackhole on
 cut_at=$(date +%s)
-echo "  silent after $(st_count "$T/isp") out, $(st_count "$T/school") in"
+echo "  silent after $(dc_count "$T/isp") out, $(dc_count "$T/school") in"
 
 check "keepalives end the dead tunnel within seconds"
 for ((i = 0; i < 300; i++)); do
@@ -66,28 +66,28 @@ grep -q "tunnel lost" "$T/dialctl.log" || fail "dialctl did not notice the dead 
 echo "  noticed after $(($(date +%s) - cut_at)) s: $(grep -m1 'tunnel lost' "$T/dialctl.log")"
 
 check "retries stop after [ssh] attempts and the session hangs up by itself"
-st_wait_sessions 1 180 || fail "the session did not end with the carrier silent"
+dc_wait_sessions 1 180 || fail "the session did not end with the carrier silent"
 tries=$(grep -c "tunnel to .* failed" "$T/dialctl.log" || true)
 [ "$tries" = 3 ] || fail "expected 3 failed reconnections (4 attempts in all), got $tries"
 grep -q "tunnel: no attempts left (4)" "$T/dialctl.log" || fail "dialctl did not say it gave up"
 grep -q "next attempt in 1 s" "$T/dialctl.log" && grep -q "next attempt in 2 s" "$T/dialctl.log" &&
 	grep -q "next attempt in 4 s" "$T/dialctl.log" || fail "expected pauses of 1, 2 and 4 s between attempts"
-st_sql 'SELECT errors FROM session' | grep -q "not responding\|Timeout" ||
-	fail "the ledger does not say the tunnel timed out: $(st_sql 'SELECT errors FROM session')"
+dc_sql 'SELECT errors FROM session' | grep -q "not responding\|Timeout" ||
+	fail "the ledger does not say the tunnel timed out: $(dc_sql 'SELECT errors FROM session')"
 grep -q "status=bounced" "$T/isp/maillog" "$T/school/maillog" && fail "something bounced"
 
 check "with the carrier back, the next session carries everything"
 blackhole off
-st_dc dial >/dev/null || fail "dialctl dial refused"
-st_wait_sessions 2 180 || fail "the second session did not end"
-st_wait_count "$T/isp" "$N" 30 || true
-st_wait_count "$T/school" "$N" 30 || true
-uout=$(st_unique "$T/isp") uin=$(st_unique "$T/school")
-echo "  arrived: $uout/$N out, $uin/$N in; duplicates: $(($(st_count "$T/isp") - uout)) out, $(($(st_count "$T/school") - uin)) in"
+dc_cmd dial >/dev/null || fail "dialctl dial refused"
+dc_wait_sessions 2 180 || fail "the second session did not end"
+dc_wait_count "$T/isp" "$N" 30 || true
+dc_wait_count "$T/school" "$N" 30 || true
+uout=$(dc_unique "$T/isp") uin=$(dc_unique "$T/school")
+echo "  arrived: $uout/$N out, $uin/$N in; duplicates: $(($(dc_count "$T/isp") - uout)) out, $(($(dc_count "$T/school") - uin)) in"
 [ "$uout" = "$N" ] && [ "$uin" = "$N" ] || fail "expected all $N each way, got $uout out, $uin in"
 grep -q "status=bounced" "$T/isp/maillog" "$T/school/maillog" && fail "something bounced"
 
-st_stop
-[ "$ST_DC_RC" = 0 ] || fail "dialctl exited with $ST_DC_RC (sanitizers report there)"
+dc_stop
+[ "$DC_RC" = 0 ] || fail "dialctl exited with $DC_RC (sanitizers report there)"
 
 echo "PASS: tunnel-faults"
