@@ -62,6 +62,10 @@ read -r out in <<<"$(isp ssh-list | awk '$1 == "smpn1" { print $2, $3 }')"
 grep -q "^# known_hosts: \[isp.example.net\]:2222 $(cut -d' ' -f1,2 "$ISP/host.pub")\$" "$T/tunnel" ||
 	fail "the tunnel file lacks the ISP's host key: $(cat "$T/tunnel")"
 
+postconf -c "$R/etc/postfix" -e "relayhost=[smtp.other.example]:587" 2>/dev/null
+refused "to replace another setup's relayhost" 78 setup --mode ssh --tunnel "$T/tunnel"
+postconf -c "$R/etc/postfix" -X relayhost 2>/dev/null
+
 check "surel-setup --mode ssh --tunnel FILE sets the school up for the tunnel"
 setup --mode ssh --tunnel "$T/tunnel" >"$T/run1" 2>&1 || fail "surel-setup --mode ssh failed: $(cat "$T/run1")"
 [ "$(pc -h relayhost)" = "[127.0.0.1]:10025" ] || fail "relayhost is '$(pc -h relayhost)'"
@@ -80,7 +84,8 @@ pc -P 127.0.0.1:10026/inet/mynetworks | grep -q '= *$' || fail "the tunnel smtpd
 	fail "[ssh] host/port/user: $(ini ssh host) $(ini ssh port) $(ini ssh user)"
 [ "$(ini ssh isp_port)" = "$out" ] && [ "$(ini ssh remote_port)" = "$in" ] ||
 	fail "[ssh] ports $(ini ssh isp_port) $(ini ssh remote_port), the ISP gave $out $in"
-[ "$(ini ssh deliver_to)" = 127.0.0.1:10026 ] || fail "[ssh] deliver_to is '$(ini ssh deliver_to)'"
+[ "$(ini ssh deliver_to)" = 127.0.0.1:10026 ] && [ "$(ini ssh local_port)" = 10025 ] ||
+	fail "[ssh] deliver_to '$(ini ssh deliver_to)', local_port '$(ini ssh local_port)'"
 [ "$(cat "$R/etc/surel/ssh/known_hosts")" = "[isp.example.net]:2222 $(cut -d' ' -f1,2 "$ISP/host.pub")" ] ||
 	fail "known_hosts: $(cat "$R/etc/surel/ssh/known_hosts")"
 cmp -s "$T/school.pub" "$K.pub" || fail "the setup replaced the school's key"
@@ -96,9 +101,10 @@ if grep -v 'open "sqlite" configuration "/etc/postfix/surel/' "$T/check.out" | g
 	fail "postfix check complains: $(cat "$T/check.out")"
 fi
 
-check "a second run, with or without --mode, changes nothing"
+check "a second run, with or without --mode, changes nothing (a CRLF tunnel file too)"
 before=$(snapshot)
-setup --mode ssh --tunnel "$T/tunnel" >"$T/run2" 2>&1 || fail "second run failed: $(cat "$T/run2")"
+sed 's/$/\r/' "$T/tunnel" >"$T/tunnel.crlf"
+setup --mode ssh --tunnel "$T/tunnel.crlf" >"$T/run2" 2>&1 || fail "second run failed: $(cat "$T/run2")"
 grep -q 'nothing to change' "$T/run2" || fail "second run reported changes: $(cat "$T/run2")"
 setup >"$T/run3" 2>&1 || fail "a run without --mode failed: $(cat "$T/run3")"
 grep -q 'nothing to change.*(ssh mode)' "$T/run3" || fail "a run without --mode changed something: $(cat "$T/run3")"
@@ -110,9 +116,21 @@ refused "a missing tunnel file" 66 setup --mode ssh --tunnel "$T/nowhere"
 refused "a tunnel file with a bad port" 65 setup --mode ssh --tunnel "$T/bad-port"
 refused "a host key for another host" 65 setup --mode ssh --tunnel "$T/bad-host"
 refused "an unknown mode" 65 setup --mode uucp --smarthost mail.isp.example.net
+postconf -c "$R/etc/postfix" -M "localhost:10026/inet=localhost:10026 inet n - y - - smtpd" 2>/dev/null
+refused "another service on the tunnel smtpd's port 10026" 78 setup --mode ssh --tunnel "$T/tunnel"
+postconf -c "$R/etc/postfix" -MX localhost:10026/inet 2>/dev/null
 postconf -c "$R/etc/postfix" -M "127.0.0.1:10025/inet=127.0.0.1:10025 inet n - y - - smtpd" 2>/dev/null
 refused "another service on the forward's port 10025" 78 setup --mode ssh --tunnel "$T/tunnel"
 postconf -c "$R/etc/postfix" -MX 127.0.0.1:10025/inet 2>/dev/null
+
+check "a lost known_hosts and public key come back, and the run says it changed them"
+: >"$R/etc/surel/ssh/known_hosts"
+rm -f "$K.pub"
+setup --tunnel "$T/tunnel" >"$T/run6" 2>&1 || fail "repairing run failed: $(cat "$T/run6")"
+! grep -q 'nothing to change' "$T/run6" || fail "the run wrote files but says nothing changed: $(cat "$T/run6")"
+grep -q "^\[isp.example.net\]:2222 ssh-ed25519 " "$R/etc/surel/ssh/known_hosts" ||
+	fail "known_hosts was not restored"
+cmp -s "$T/school.pub" "$K.pub" || fail "the public key was not restored from the private key"
 
 check "back to etrn mode: the smarthost again, ssh mode's services gone"
 setup --mode etrn --smarthost mail.isp.example.net >"$T/run4" 2>&1 || fail "switching to etrn failed: $(cat "$T/run4")"
@@ -122,6 +140,7 @@ setup --mode etrn --smarthost mail.isp.example.net >"$T/run4" 2>&1 || fail "swit
 ! pc -M surel-tunnel/unix | grep -q . && ! pc -M 127.0.0.1:10026/inet | grep -q . ||
 	fail "ssh mode's services stayed in master.cf"
 [ "$(ini dial mode)" = etrn ] || fail "[dial] mode is '$(ini dial mode)'"
+[ "$(ini etrn host)" = mail.isp.example.net ] || fail "[etrn] host is '$(ini etrn host)': no ETRN after the switch"
 postfix -c "$R/etc/postfix" check >/dev/null 2>&1 || fail "postfix check fails in etrn mode"
 
 check "and ssh mode again, with the same key"
@@ -134,4 +153,7 @@ cmp -s "$T/school.pub" "$K.pub" || fail "the school's key changed"
 check "ssh mode on a fresh server needs the tunnel file"
 rm -rf "$R/etc/surel"
 refused "ssh mode without a tunnel file" 64 setup --mode ssh
+mkdir -p "$R/etc/surel/ssh"
+ssh-keygen -q -t ed25519 -N secret -C old -f "$R/etc/surel/ssh/id_ed25519"
+refused "a school key that needs a passphrase" 78 "$SETUP" --root "$R" --ssh-key
 echo "PASS"

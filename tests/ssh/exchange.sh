@@ -97,4 +97,26 @@ pf_wait_log "$T/isp" "to=<siti@school.test>.*relay=none.*status=deferred.*$ST_NA
 [ "$(dc_count "$T/school")" = 0 ] || fail "expected nothing in through the NAT, got $(dc_count "$T/school")"
 echo "  etrn behind NAT: $(dc_count "$T/isp")/$N out, $(dc_count "$T/school")/$N in"
 
+check "the tunnel-only smtpd takes the school's mail and relays nothing (all comes from 127.0.0.1)"
+# rcpt_reply ADDRESS: the school's 127.0.0.1:10026 answer to RCPT TO ADDRESS.
+rcpt_reply() {
+	timeout 20 ip netns exec "$ST_SNS" bash -c '
+		exec 3<>/dev/tcp/127.0.0.1/10026 || exit 1
+		say() { printf "%s\r\n" "$1" >&3; }
+		read -r l <&3
+		say "EHLO isp.test"
+		while read -r l <&3; do [[ $l == 250\ * ]] && break; done
+		say "MAIL FROM:<ali@outside.test>"
+		read -r l <&3
+		say "RCPT TO:<$1>"
+		read -r l <&3
+		echo "${l%$'"'"'\r'"'"'}"
+		say QUIT' rcpt "$1"
+}
+r=$(rcpt_reply siti@school.test)
+[[ $r == 250* ]] || fail "the tunnel smtpd refused mail for the school: $r"
+r=$(rcpt_reply victim@elsewhere.example)
+[[ $r == 454* || $r == 554* ]] || fail "the tunnel smtpd would relay to another domain: $r"
+echo "  elsewhere: $r"
+
 echo "PASS: exchange"
