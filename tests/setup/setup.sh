@@ -6,7 +6,8 @@
 #	Postfix and Dovecot configuration, passwd and group copied from this
 #	host; nothing is started and nothing outside the image changes):
 #	  - a full setup (domain, ISP smarthost and login, 3G/4G peer): the
-#	    Postfix settings, the submission service, the roster's tables,
+#	    Postfix settings, the submission service (an existing one keeps
+#	    the administrator's own options), the roster's tables,
 #	    the Dovecot snippet, the users, the modes of the roster files,
 #	    surel.ini with the school's values (accepted by surel's own
 #	    configuration loader), the peer, the enabled units;
@@ -35,8 +36,15 @@ setup() {
 		"${LINK[@]}" --per-mb 100 --schedule "Mon-Sat 07:00 12:00" "$@"
 }
 
+# The administrator's own submission service: surel changes its columns, keeps its options.
+postconf -c "$R/etc/postfix" -M "submission/inet=submission inet n - n - - smtpd" 2>/dev/null
+postconf -c "$R/etc/postfix" -P "submission/inet/smtpd_client_connection_rate_limit=5" 2>/dev/null
+
 check "a full setup of $D"
 setup >"$T/run1" 2>&1 || fail "surel-setup failed: $(cat "$T/run1")"
+[ "$(pc -F submission/inet/chroot | sed 's/.*= //')" = y ] || fail "submission's chroot column was not set"
+pc -P submission/inet/smtpd_client_connection_rate_limit | grep -q '= 5$' ||
+	fail "surel dropped the administrator's own -o of submission: $(pc -M submission/inet)"
 [ "$(pc -h virtual_mailbox_domains)" = "$D" ] || fail "virtual_mailbox_domains is '$(pc -h virtual_mailbox_domains)'"
 [ "$(pc -h virtual_mailbox_maps)" = "proxy:sqlite:/etc/postfix/surel/mailboxes.cf" ] || fail "virtual_mailbox_maps"
 [ "$(pc -h smtpd_milters)" = "unix:/surel/milter.sock" ] || fail "smtpd_milters is '$(pc -h smtpd_milters)'"
