@@ -93,6 +93,7 @@ static int load_money_etrn(struct conf *c, char *err, size_t len)
     c->etrn_host = surel_config_str(f, "etrn", "host");
     c->etrn_tls = strcmp(tls, "required") == 0 ? 2 : strcmp(tls, "try") == 0 ? 1 : 0;
     c->etrn_timeout = (long)surel_config_int(f, "etrn", "timeout");
+    c->etrn_refresh = surel_config_int(f, "etrn", "refresh");
     c->etrn_credentials = surel_config_str(f, "etrn", "credentials");
     return load_domains(c, err, len);
 }

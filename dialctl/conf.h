@@ -50,6 +50,7 @@ struct conf {
     char domain_buf[1024];
     int etrn_tls;
     long etrn_timeout;
+    long long etrn_refresh;
     const char *etrn_credentials;
     char etrn_user[128], etrn_pass[256];
 };

@@ -31,6 +31,11 @@ enum drain_action drain_decide(const struct drain_facts *f, const char **why)
         *why = "mail queued at the ISP just before ETRN may have been held back";
         return DRAIN_ETRN;
     }
+    if (f->etrn_refresh > 0 && f->last_etrn > 0 && f->now - f->last_etrn >= f->etrn_refresh
+        && (f->tcp_sessions > 0 || f->outbound_waiting > 0)) {
+        *why = "a long session: the ISP's route to the school must not expire while mail crosses";
+        return DRAIN_ETRN;
+    }
     if (f->stall > 0 && f->now - f->quiet_since >= f->stall
         && (f->tcp_sessions > 0 || f->outbound_waiting > 0)) {
         *why = "the link stalled: nothing crossed it although mail or sessions wait";

@@ -23,7 +23,10 @@
  *			no longer holds back mail that arrived just before
  *			the first ETRN: say ETRN once more, while the rest
  *			of the mail still crosses (a session shorter than
- *			that hangs up without it);
+ *			that hangs up without it); and again every
+ *			etrn_refresh while mail crosses, so that the ISP's
+ *			route to the school (surel-mxd's route_ttl) does not
+ *			expire mid-session;
  *	DRAIN_HANGUP	no outbound message is left, no TCP session uses
  *			the link, the link has been quiet for the grace
  *			period: hang up.  Also when mail or sessions wait
@@ -55,6 +58,7 @@ struct drain_facts {
     long long last_etrn;        /* when ETRN was last sent, 0 = never */
     int etrn_repeats_left;      /* repeated ETRNs still allowed */
     long long etrn_repeat_after;/* repeat when last ETRN is this old (31,000 ms) */
+    long long etrn_refresh;     /* while mail crosses, ETRN again this often, 0 = never */
 };
 
 enum drain_action { DRAIN_WAIT, DRAIN_FLUSH, DRAIN_ETRN, DRAIN_HANGUP, DRAIN_CUT };

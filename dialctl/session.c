@@ -497,6 +497,7 @@ static void observe(struct session *s, struct drain_facts *f)
     f->last_etrn = s->etrn_ms;
     f->etrn_repeats_left = s->etrn_repeats_left;
     f->etrn_repeat_after = ETRN_REPEAT_AFTER * 1000;
+    f->etrn_refresh = s->conf->etrn_refresh * 1000;
 }
 
 /* One step of a session whose link is up. */
@@ -523,7 +524,8 @@ static void tick_up(struct session *s)
             surel_error("flush: %s", qwhy);
         s->quiet_ms = s->ms;
     } else if (a == DRAIN_ETRN) {
-        s->etrn_repeats_left--;
+        if (s->etrn_repeats_left > 0)
+            s->etrn_repeats_left--;
         surel_info("ETRN once more: %s", why);
         exchange(s, 1);
     } else if (a == DRAIN_HANGUP || a == DRAIN_CUT) {

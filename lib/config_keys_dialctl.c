@@ -89,5 +89,7 @@ const struct surel_cfg_key surel_cfg_dialctl_keys[] = {
      "root-only file with 'username=' and 'password=' lines for SMTP AUTH"},
     {"etrn", "timeout", CFG_DURATION, "60s", 1, 600, NULL, NULL,
      "longest an ETRN conversation may take"},
+    {"etrn", "refresh", CFG_DURATION, "4m", 0, 86400, NULL, NULL,
+     "while mail still crosses a long session, say ETRN again this often, so that the ISP's route to the school (surel-mxd route_ttl, 10m) stays fresh; 0: never"},
     {NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL}
 };

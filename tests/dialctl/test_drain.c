@@ -80,6 +80,25 @@ static void repeats_etrn_only_in_long_sessions(void **state)
     assert_int_equal(drain_decide(&f, &why), DRAIN_HANGUP);
 }
 
+static void refreshes_the_route_while_mail_crosses(void **state)
+{
+    (void)state;
+    const char *why;
+    struct drain_facts f = quiet();
+    f.etrn_refresh = 240000;
+    f.tcp_sessions = 2, f.quiet_since = f.now = f.last_etrn + 239999;
+    assert_int_equal(drain_decide(&f, &why), DRAIN_WAIT);      /* not yet 4 min */
+    f.now = f.quiet_since = f.last_etrn + 240000;
+    assert_int_equal(drain_decide(&f, &why), DRAIN_ETRN);      /* 4 min, deliveries on */
+    assert_non_null(strstr(why, "route"));
+    f.tcp_sessions = 0, f.outbound_waiting = 3;
+    assert_int_equal(drain_decide(&f, &why), DRAIN_ETRN);      /* outbound still leaving */
+    f.outbound_waiting = 0, f.quiet_since = f.now - 10000;
+    assert_int_equal(drain_decide(&f, &why), DRAIN_HANGUP);    /* idle: no reason to stay */
+    f.etrn_refresh = 0, f.tcp_sessions = 2;
+    assert_int_equal(drain_decide(&f, &why), DRAIN_WAIT);      /* off */
+}
+
 static void gives_up_on_a_stalled_link(void **state)
 {
     (void)state;
@@ -154,6 +173,7 @@ int main(void)
         cmocka_unit_test(never_hangs_up_mid_delivery),
         cmocka_unit_test(flushes_again_for_mail_deferred_in_session),
         cmocka_unit_test(repeats_etrn_only_in_long_sessions),
+        cmocka_unit_test(refreshes_the_route_while_mail_crosses),
         cmocka_unit_test(gives_up_on_a_stalled_link),
         cmocka_unit_test(hard_limits_override_everything),
         cmocka_unit_test(triggers_fire_in_order),
