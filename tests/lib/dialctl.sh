@@ -17,6 +17,7 @@
 #	dc_count DIR / dc_unique DIR	messages / distinct Message-IDs in DIR/mail
 #	dc_wait_count DIR N [SECS]	wait until DIR/mail holds N messages
 #	dc_wait_held DIR N		wait until N sit deferred by defer_transports
+#	dc_wait_queued DIR N TEXT WHAT	wait until N queued messages show TEXT
 # DESCRIPTION
 #	What the dialctl and ssh-mode suites share: the world around them
 #	(T, the school namespace DC_SNS, T/surel.ini, T/peers, T/run) is
@@ -156,13 +157,19 @@ dc_wait_count() {
 	return 1
 }
 
-# dc_wait_held DIR N: wait until N messages sit deferred by defer_transports.
-dc_wait_held() {
+# dc_wait_queued DIR N TEXT WHAT: wait (30 s) until N of DIR's queued
+# messages have TEXT in their postqueue -j line; else fail naming WHAT.
+dc_wait_queued() {
 	local i n=0
 	for ((i = 0; i < 150; i++)); do
-		n=$(postqueue -c "$1/etc" -j | grep -c '"deferred transport"' || true)
+		n=$(postqueue -c "$1/etc" -j | grep -cF -- "$3" || true)
 		[ "$n" -ge "$2" ] && return 0
 		sleep 0.2
 	done
-	fail "expected $2 held messages in $1, found $n"
+	fail "expected $2 $4 messages in $1, found $n"
+}
+
+# dc_wait_held DIR N: wait until N messages sit deferred by defer_transports.
+dc_wait_held() {
+	dc_wait_queued "$1" "$2" '"deferred transport"' held
 }

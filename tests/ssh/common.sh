@@ -117,10 +117,9 @@ LogLevel VERBOSE
 Include $T/sshd/surel-tunnel.conf
 EOF
 	st_add_school school1 school.test "$T/keys/school1.pub"
-	if [ ! -d /run/sshd ]; then
-		mkdir -p /run/sshd
-		ST_MADE_RUN_SSHD=1
-	fi
+	# sshd's privilege separation directory (systemd makes it at boot; left
+	# in place: another suite's sshd may be using it).
+	mkdir -p /run/sshd
 	ns_exec "$ST_INS" /usr/sbin/sshd -f "$T/sshd/sshd_config" -E "$T/sshd.log" ||
 		fail "sshd did not start: $(tail -n 5 "$T/sshd.log")"
 	pf_start "$T/isp" "$ST_INS" || fail "the ISP's Postfix did not start"
@@ -281,13 +280,7 @@ EOF
 
 # st_wait_deferred DIR N: wait until N messages sit in DIR's deferred queue.
 st_wait_deferred() {
-	local i n=0
-	for ((i = 0; i < 150; i++)); do
-		n=$(postqueue -c "$1/etc" -j | grep -c '"queue_name": "deferred"' || true)
-		[ "$n" -ge "$2" ] && return 0
-		sleep 0.2
-	done
-	fail "expected $2 deferred messages in $1, found $n"
+	dc_wait_queued "$1" "$2" '"queue_name": "deferred"' deferred
 }
 
 # st_cleanup: stop everything this test started; keeps going past errors
@@ -315,7 +308,6 @@ st_cleanup() {
 	[ -d "$T/school" ] && pf_stop "$T/school"
 	[ -d "$T/isp" ] && pf_stop "$T/isp"
 	ns_delete "$ST_SNS" "$ST_NNS" "$ST_INS"
-	[ -n "${ST_MADE_RUN_SSHD:-}" ] && rmdir /run/sshd 2>/dev/null
 	if [ -n "${ST_KEEP:-}" ]; then      # debugging: keep the logs
 		mkdir -p "$ST_KEEP"
 		cp "$T"/*.log "$T"/*.out "$ST_KEEP/" 2>/dev/null || true
