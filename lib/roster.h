@@ -92,6 +92,16 @@ const char *roster_errmsg(const struct roster *r);
 void roster_set_busy_timeout(struct roster *r, int ms);
 int roster_schema_version(struct roster *r);
 
+/* The roster's health (roster_check.c): quick_check of both files, and the
+ * active or suspended people without a password hash. */
+struct roster_health {
+    char main_problem[256];     /* "" when the roster file is sound */
+    char cred_problem[256];     /* "" when the credentials file is sound */
+    long long without_hash;
+    char first_without[ROSTER_USERNAME_MAX];
+};
+int roster_check(struct roster *r, struct roster_health *h);
+
 int roster_begin(struct roster *r);
 int roster_commit(struct roster *r);
 void roster_rollback(struct roster *r);

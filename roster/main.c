@@ -42,6 +42,7 @@ static const char usage_text[] =
     "  group list [NAME]\n"
     "  group add NAME [--description TEXT] [--send-as] [USER...]\n"
     "  group remove NAME [USER...]\n"
+    "  check                               is the roster sound? (puts back -wal/-shm)\n"
     "\n"
     "Options:\n"
     "  --config FILE   configuration (default " SUREL_DEFAULT_CONFIG ")\n"
@@ -110,7 +111,7 @@ static const struct {
     {"init", cmd_init}, {"import", cmd_import}, {"list", cmd_list}, {"show", cmd_show},
     {"add", cmd_add}, {"passwd", cmd_passwd}, {"suspend", cmd_status},
     {"activate", cmd_status}, {"graduate", cmd_status}, {"move", cmd_move},
-    {"group", cmd_group},
+    {"group", cmd_group}, {"check", cmd_check},
 };
 
 /* Parse the global options; returns the index of the command word. */
