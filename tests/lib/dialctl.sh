@@ -118,22 +118,22 @@ dc_message() {
 	echo
 }
 
+# dc_queue DIR FROM TO TAG N: N messages FROM -> TO into DIR's Postfix (TAG1..TAGN).
+dc_queue() {
+	local i
+	for ((i = 1; i <= $5; i++)); do
+		dc_message "$2" "$3" "$4$i" | pf_sendmail "$1" -f "$2" "$3"
+	done
+}
+
 # dc_send_out N: N messages from the school to outside.test.
 dc_send_out() {
-	local i
-	for ((i = 1; i <= $1; i++)); do
-		dc_message budi@school.test ali@outside.test "out$i" |
-			pf_sendmail "$T/school" -f budi@school.test ali@outside.test
-	done
+	dc_queue "$T/school" budi@school.test ali@outside.test out "$1"
 }
 
 # dc_hold_in N: N messages from outside for the school, held at the ISP.
 dc_hold_in() {
-	local i
-	for ((i = 1; i <= $1; i++)); do
-		dc_message ali@outside.test siti@school.test "in$i" |
-			pf_sendmail "$T/isp" -f ali@outside.test siti@school.test
-	done
+	dc_queue "$T/isp" ali@outside.test siti@school.test in "$1"
 }
 
 # dc_count DIR: messages delivered into DIR/mail.
