@@ -144,6 +144,14 @@ refused "a hand-edited Dovecot snippet" 78 setup
 sed -i '$d' "$R/etc/dovecot/conf.d/90-surel.conf"
 refused "to run without root" 77 setpriv --reuid nobody --regid nogroup --clear-groups \
 	"$SETUP" --root "$R" --roster "$ROSTER" --domain "$D" --smarthost mail.isp.example.net
+check "a roster whose -wal/-shm the sqlite3 shell removed gets them back"
+sqlite3 "$R/var/lib/surel/roster.db" "SELECT count(*) FROM person" >/dev/null
+[ ! -e "$R/var/lib/surel/roster.db-shm" ] || fail "the sqlite3 shell left -shm (the premise changed)"
+setup >"$T/run4" 2>&1 || fail "the repairing run failed: $(cat "$T/run4")"
+grep -q "put back the roster's -wal/-shm" "$T/run4" || fail "the run did not say so: $(cat "$T/run4")"
+[ "$(owner_mode "$R/var/lib/surel/roster.db-shm")" = "root:root 644" ] ||
+	fail "roster.db-shm: $(owner_mode "$R/var/lib/surel/roster.db-shm" 2>&1)"
+
 check "after the refusals, the setup still stands unchanged"
 setup >"$T/run3" 2>&1 || fail "third run failed: $(cat "$T/run3")"
 grep -q 'nothing to change' "$T/run3" || fail "third run reported changes: $(cat "$T/run3")"
