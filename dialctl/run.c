@@ -30,8 +30,8 @@ extern char **environ;
 
 #define CAPTURE_MAX (64u << 20)
 
-/* Start argv[0] with stdin from /dev/null and stdout/stderr on fds. */
-static pid_t start(char *const argv[], int out_fd, int err_fd)
+/* Start argv[0] with stdin, stdout and stderr on fds (-1: /dev/null). */
+pid_t spawn_fds(char *const argv[], int in_fd, int out_fd, int err_fd)
 {
     posix_spawn_file_actions_t fa;
     posix_spawnattr_t attr;
@@ -47,7 +47,10 @@ static pid_t start(char *const argv[], int out_fd, int err_fd)
     posix_spawnattr_setsigdefault(&attr, &deflt);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (in_fd >= 0)
+        posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
+    else
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     if (out_fd >= 0)
         posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
     else
@@ -68,7 +71,7 @@ static pid_t start(char *const argv[], int out_fd, int err_fd)
 
 pid_t spawn_program(char *const argv[], int out_fd)
 {
-    return start(argv, out_fd, out_fd);
+    return spawn_fds(argv, -1, out_fd, out_fd);
 }
 
 /* Append what is readable on fd to *buf; 0 at EOF, 1 if more, -1 on error. */
@@ -96,7 +99,7 @@ int spawn_capture(char *const argv[], int timeout, char **out, int *status)
     *out = NULL;
     if (pipe2(p, O_CLOEXEC) < 0)
         return -1;
-    pid_t pid = start(argv, p[1], -1);
+    pid_t pid = spawn_fds(argv, -1, p[1], -1);
     close(p[1]);
     if (pid < 0) {
         close(p[0]);

@@ -7,13 +7,17 @@
  *	#include "run.h"
  *
  *	pid_t	spawn_program(char *const argv[], int out_fd);
+ *	pid_t	spawn_fds(char *const argv[], int in_fd, int out_fd, int err_fd);
  *	int	spawn_capture(char *const argv[], int timeout, char **out,
  *				int *status);
  * DESCRIPTION
  *	spawn_program() starts argv[0] (an absolute path) with standard
  *	input from /dev/null and standard output and error on out_fd (or
  *	/dev/null when out_fd is -1), and returns its pid.  The caller
- *	reaps it.
+ *	reaps it.  spawn_fds() is the same with each of the three standard
+ *	descriptors given (-1: /dev/null).  Both give the child an empty
+ *	signal mask and SIGPIPE's default action (the daemon blocks and
+ *	ignores them).
  *
  *	spawn_capture() runs argv[0], collects its standard output (at
  *	most 64 MB) into a NUL-terminated malloc'd *out, waits at most
@@ -28,6 +32,7 @@
 #include <sys/types.h>
 
 pid_t spawn_program(char *const argv[], int out_fd);
+pid_t spawn_fds(char *const argv[], int in_fd, int out_fd, int err_fd);
 int spawn_capture(char *const argv[], int timeout, char **out, int *status);
 /* A wait status as words for the log: "exit 3", "signal 15". */
 const char *spawn_status_text(int status, char *buf, unsigned len);

@@ -20,7 +20,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,8 +33,6 @@
 #include "run.h"
 #include "tunnel.h"
 #include "util.h"
-
-extern char **environ;
 
 #define READY_LINE "surel-tunnel ready "
 #define STALE_TEXT "remote port forwarding failed"
@@ -174,34 +171,6 @@ static int log_file(void)
     return fd;
 }
 
-/* posix_spawn ssh with stdin from in, stdout to out, stderr to log. */
-static pid_t spawn_ssh(char **argv, int in, int out, int log)
-{
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    sigset_t none, deflt;
-    pid_t pid;
-    sigemptyset(&none);
-    sigemptyset(&deflt);
-    sigaddset(&deflt, SIGPIPE);
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &deflt);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, in, 0);
-    posix_spawn_file_actions_adddup2(&fa, out, 1);
-    posix_spawn_file_actions_adddup2(&fa, log, 2);
-    int rc = posix_spawn(&pid, argv[0], &fa, &attr, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    if (rc != 0) {
-        errno = rc;
-        return -1;
-    }
-    return pid;
-}
-
 /* Close an fd if open and mark it closed. */
 static void close_fd(int *fd)
 {
@@ -299,7 +268,7 @@ static int start(struct tunnel *t, const struct tunnel_conf *c)
         close_fd(&in[0]), close_fd(&in[1]), close_fd(&out[0]), close_fd(&out[1]);
         return -1;
     }
-    t->pid = spawn_ssh(argv, in[0], out[1], t->log_fd);
+    t->pid = spawn_fds(argv, in[0], out[1], t->log_fd);
     int saved = errno;
     close_fd(&in[0]);
     close_fd(&out[1]);
