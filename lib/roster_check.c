@@ -66,11 +66,9 @@ static int without_hash(struct roster *r, struct roster_health *h)
 int roster_check(struct roster *r, struct roster_health *h)
 {
     memset(h, 0, sizeof(*h));
-    if (!(r->flags & ROSTER_CREDENTIALS)) {
-        snprintf(r->errmsg, sizeof(r->errmsg), "roster: credentials file not open");
-        return ROSTER_EINVAL;
-    }
-    int rc = quick_check(r, "main", h->main_problem, sizeof(h->main_problem));
+    int rc = roster_need_credentials(r);
+    if (rc == 0)
+        rc = quick_check(r, "main", h->main_problem, sizeof(h->main_problem));
     if (rc == 0)
         rc = quick_check(r, "cred", h->cred_problem, sizeof(h->cred_problem));
     if (rc == 0 && h->main_problem[0] == '\0' && h->cred_problem[0] == '\0')

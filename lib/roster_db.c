@@ -91,6 +91,14 @@ int roster_fail(struct roster *r, int rc, const char *what)
     return busy ? ROSTER_EBUSY : ROSTER_EDB;
 }
 
+int roster_need_credentials(struct roster *r)
+{
+    if (r->flags & ROSTER_CREDENTIALS)
+        return 0;
+    snprintf(r->errmsg, sizeof(r->errmsg), "roster: credentials file not open");
+    return ROSTER_EINVAL;
+}
+
 int roster_exec(struct roster *r, const char *sql)
 {
     int rc = sqlite3_exec(r->db, sql, NULL, NULL, NULL);

@@ -33,6 +33,8 @@ struct roster {
 sqlite3_stmt *roster_stmt(struct roster *r, const char *sql);
 int roster_fail(struct roster *r, int rc, const char *what);
 int roster_exec(struct roster *r, const char *sql);
+/* 0, or ROSTER_EINVAL (errmsg set) when the credentials file is not attached. */
+int roster_need_credentials(struct roster *r);
 int roster_step_done(struct roster *r, sqlite3_stmt *st, const char *what);
 void roster_bind_text(sqlite3_stmt *st, int i, const char *s);
 /* One-step write with text parameters ?1 and (unless NULL) ?2. */

@@ -226,21 +226,12 @@ int roster_count(struct roster *r, const struct roster_filter *f, long long *n)
     return rc == SQLITE_ROW ? 0 : roster_fail(r, rc, "roster count");
 }
 
-/* Fail unless the credentials file is attached. */
-static int need_credentials(struct roster *r)
-{
-    if (r->flags & ROSTER_CREDENTIALS)
-        return 0;
-    snprintf(r->errmsg, sizeof(r->errmsg), "roster: credentials file not open");
-    return ROSTER_EINVAL;
-}
-
 int roster_set_hash(struct roster *r, const char *username, const char *hash)
 {
     static const char sql[] = "INSERT INTO cred.credential (username, hash, updated)"
         " VALUES (?1, ?2, ?3) ON CONFLICT (username) DO UPDATE"
         " SET hash = excluded.hash, updated = excluded.updated";
-    int rc = need_credentials(r);
+    int rc = roster_need_credentials(r);
     sqlite3_stmt *st = rc == 0 ? roster_stmt(r, sql) : NULL;
     if (st == NULL)
         return rc < 0 ? rc : ROSTER_EDB;
@@ -255,7 +246,7 @@ int roster_set_hash(struct roster *r, const char *username, const char *hash)
 int roster_get_hash(struct roster *r, const char *username, char *hash, size_t len)
 {
     static const char sql[] = "SELECT hash FROM cred.credential WHERE username = ?1";
-    int rc = need_credentials(r);
+    int rc = roster_need_credentials(r);
     sqlite3_stmt *st = rc == 0 ? roster_stmt(r, sql) : NULL;
     if (st == NULL)
         return rc < 0 ? rc : ROSTER_EDB;
