@@ -32,6 +32,10 @@
 #include "store.h"
 #include "util.h"
 
+/* The headers that name a message's sender, each checked like From. */
+static const char *const sender_headers[] = {"From", "Sender", "Resent-From", "Resent-Sender"};
+#define NSENDER_HEADERS 4
+
 /* Sender addresses one message may name in From, Sender, Resent-From and
  * Resent-Sender together; more is refused, never passed unchecked. */
 #define MAX_SENDERS 1000
@@ -45,7 +49,7 @@ struct conn {
     int lookup_failed;                  /* roster unreadable at MAIL */
     int outside;                        /* accepted outside recipients */
     long long size;                     /* header + body bytes (CRLF) */
-    struct address_list senders;        /* From, Sender, Resent-From/-Sender */
+    struct address_list senders[NSENDER_HEADERS];  /* per sender_headers[] */
     char bad_header[32];                /* a sender header that cannot be read */
     char bad_why[128];
     long long decide_ns;                /* time spent deciding on this message */
@@ -92,7 +96,8 @@ static struct conn *conn_of(SMFICTX *ctx)
 static void message_reset(struct conn *c)
 {
     int hdr = c->no_reply_hdr, body = c->no_reply_body;
-    address_list_free(&c->senders);
+    for (int h = 0; h < NSENDER_HEADERS; h++)
+        address_list_free(&c->senders[h]);
     memset(c, 0, sizeof(*c));
     c->no_reply_hdr = hdr;
     c->no_reply_body = body;
@@ -180,7 +185,7 @@ static sfsistat on_envfrom(SMFICTX *ctx, char **argv)
     int ok = c->sender.authenticated ? may_send_as(c, from) : 0;
     if (ok < 0)
         return tempfail(ctx, c, "roster unreadable", from);
-    policy_sender_address(&rules, &c->sender, from, ok, 0, &r);
+    policy_sender_address(&rules, &c->sender, from, ok, NULL, &r);
     return answer(ctx, c, &r, from);
 }
 
@@ -204,28 +209,35 @@ static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
     return SMFIS_CONTINUE;
 }
 
-/* Is this a header that names the message's sender? */
+/* Which sender header is this (index into sender_headers), or -1? */
 static int sender_header(const char *name)
 {
-    static const char *const names[] = {"From", "Sender", "Resent-From", "Resent-Sender"};
     size_t n = strlen(name);
     while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\t'))
         n--;                            /* "From :" is still From */
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        if (strlen(names[i]) == n && strncasecmp(name, names[i], n) == 0)
-            return 1;
-    return 0;
+    for (int h = 0; h < NSENDER_HEADERS; h++)
+        if (strlen(sender_headers[h]) == n && strncasecmp(name, sender_headers[h], n) == 0)
+            return h;
+    return -1;
+}
+
+/* Addresses collected so far from every sender header. */
+static size_t senders_count(const struct conn *c)
+{
+    size_t n = 0;
+    for (int h = 0; h < NSENDER_HEADERS; h++)
+        n += c->senders[h].n;
+    return n;
 }
 
 /* Read a sender header whole; remember the first one that cannot be read. */
-static void collect_senders(struct conn *c, const char *name, const char *value)
+static void collect_senders(struct conn *c, int h, const char *value)
 {
     char why[128];
-    if (c->bad_header[0] != '\0')
+    if (c->bad_header[0] != '\0' || senders_count(c) > MAX_SENDERS)
         return;
-    if (address_header(value, &c->senders, why, sizeof(why)) < 0) {
-        snprintf(c->bad_header, sizeof(c->bad_header), "%.*s", (int)strcspn(name, " \t"),
-                 name);
+    if (address_header(value, &c->senders[h], why, sizeof(why)) < 0) {
+        surel_strlcpy(c->bad_header, sender_headers[h], sizeof(c->bad_header));
         surel_strlcpy(c->bad_why, why, sizeof(c->bad_why));
     }
 }
@@ -238,8 +250,9 @@ static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
     struct conn *c = conn_of(ctx);
     if (c != NULL) {
         c->size += (long long)strlen(name) + 2 + (long long)strlen(value) + 2;
-        if (sender_header(name))
-            collect_senders(c, name, value);
+        int h = sender_header(name);
+        if (h >= 0)
+            collect_senders(c, h, value);
     }
     return c != NULL && c->no_reply_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
@@ -255,17 +268,20 @@ static sfsistat check_senders(SMFICTX *ctx, struct conn *c)
         policy_bad_header(c->bad_header, c->bad_why, &r);
         return answer(ctx, c, &r, c->bad_header);
     }
-    if (c->senders.n > MAX_SENDERS) {
+    if (senders_count(c) > MAX_SENDERS) {
         policy_too_many_senders(MAX_SENDERS, &r);
         return answer(ctx, c, &r, "");
     }
-    for (size_t i = 0; i < c->senders.n; i++) {
-        const char *a = c->senders.addr[i];
-        int ok = c->sender.authenticated ? may_send_as(c, a) : 0;
-        if (ok < 0)
-            return tempfail(ctx, c, "roster unreadable", a);
-        if (policy_sender_address(&rules, &c->sender, a, ok, 1, &r) != POLICY_ACCEPT)
-            return answer(ctx, c, &r, a);
+    for (int h = 0; h < NSENDER_HEADERS; h++) {
+        for (size_t i = 0; i < c->senders[h].n; i++) {
+            const char *a = c->senders[h].addr[i];
+            int ok = c->sender.authenticated ? may_send_as(c, a) : 0;
+            if (ok < 0)
+                return tempfail(ctx, c, "roster unreadable", a);
+            if (policy_sender_address(&rules, &c->sender, a, ok, sender_headers[h], &r)
+                != POLICY_ACCEPT)
+                return answer(ctx, c, &r, a);
+        }
     }
     return SMFIS_CONTINUE;
 }
@@ -377,7 +393,7 @@ static sfsistat on_close(SMFICTX *ctx)
 {
     struct conn *c = smfi_getpriv(ctx);
     if (c != NULL)
-        address_list_free(&c->senders);
+        message_reset(c);
     free(c);
     smfi_setpriv(ctx, NULL);
     return SMFIS_CONTINUE;

@@ -230,11 +230,20 @@ int policy_login(const struct policy_rules *pr, const struct policy_sender *s,
                      grad ? "has graduated" : "is suspended"));
 }
 
+/* Where a sender address stood, in Indonesian: "kepala From" or the envelope. */
+static const char *where_id(const char *header, char *buf, size_t len)
+{
+    if (header == NULL)
+        return "pengirim amplop";
+    snprintf(buf, len, "kepala %s", header);
+    return buf;
+}
+
 int policy_sender_address(const struct policy_rules *pr, const struct policy_sender *s,
-                          const char *addr, int may_send_as, int header,
+                          const char *addr, int may_send_as, const char *header,
                           struct policy_reply *out)
 {
-    char local[POLICY_ADDR_MAX], a[POLICY_ADDR_MAX], id[768], en[768];
+    char local[POLICY_ADDR_MAX], a[POLICY_ADDR_MAX], id[768], en[768], where[64], where_en[64];
     if (!s->authenticated)
         return policy_anonymous_sender(pr, s, addr, header, out);
     enum policy_addr_kind k = policy_classify(pr, addr, s->person.username, local, sizeof(local));
@@ -245,17 +254,18 @@ int policy_sender_address(const struct policy_rules *pr, const struct policy_sen
                  fmt(id, sizeof(id), "Anda masuk sebagai %s, jadi hanya boleh mengirim sebagai"
                      " %s@%s, bukan sebagai <%.200s> (%s). Perbaiki alamat pengirim di aplikasi"
                      " surat Anda.", s->person.username, s->person.username, pr->domain, a,
-                     header ? "kepala From/Sender" : "pengirim amplop"),
+                     where_id(header, where, sizeof(where))),
                  fmt(en, sizeof(en), "You are logged in as %s, so you may send only as %s@%s,"
                      " not as <%.200s> (%s). Fix the sender address in your mail program.",
                      s->person.username, s->person.username, pr->domain, a,
-                     header ? "From/Sender header" : "envelope sender"));
+                     header ? fmt(where_en, sizeof(where_en), "%s header", header)
+                            : "envelope sender"));
 }
 
 int policy_anonymous_sender(const struct policy_rules *pr, const struct policy_sender *s,
-                            const char *addr, int header, struct policy_reply *out)
+                            const char *addr, const char *header, struct policy_reply *out)
 {
-    char a[POLICY_ADDR_MAX], id[768], en[768];
+    char a[POLICY_ADDR_MAX], id[768], en[768], where[64], where_en[64];
     if (!pr->school_sender_needs_login || s->trusted_relay || !policy_claims_school(pr, addr))
         return ok_reply(out);
     canonical(addr, a, sizeof(a));
@@ -263,10 +273,11 @@ int policy_anonymous_sender(const struct policy_rules *pr, const struct policy_s
                  "550", "5.7.1",
                  fmt(id, sizeof(id), "Alamat <%.200s> (%s) milik sekolah: masuk (login) dulu"
                      " lewat port 587 untuk mengirim sebagai alamat itu.", a,
-                     header ? "kepala From/Sender" : "pengirim amplop"),
+                     where_id(header, where, sizeof(where))),
                  fmt(en, sizeof(en), "The address <%.200s> (%s) belongs to the school: log in"
                      " (port 587) to send as it.", a,
-                     header ? "From/Sender header" : "envelope sender"));
+                     header ? fmt(where_en, sizeof(where_en), "%s header", header)
+                            : "envelope sender"));
 }
 
 int policy_bad_header(const char *name, const char *why, struct policy_reply *out)

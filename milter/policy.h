@@ -10,10 +10,10 @@
  *			const struct policy_sender *s, struct policy_reply *out);
  *	int	policy_sender_address(const struct policy_rules *pr,
  *			const struct policy_sender *s, const char *addr,
- *			int may_send_as, int header, struct policy_reply *out);
+ *			int may_send_as, const char *header, struct policy_reply *out);
  *	int	policy_anonymous_sender(const struct policy_rules *pr,
  *			const struct policy_sender *s, const char *addr,
- *			int header, struct policy_reply *out);
+ *			const char *header, struct policy_reply *out);
  *	int	policy_bad_header(const char *name, const char *why,
  *			struct policy_reply *out);
  *	int	policy_recipient(const struct policy_rules *pr,
@@ -52,6 +52,9 @@
  *	three outside addresses uses three.  policy_recipient is given the
  *	day's usage plus the outside recipients already accepted for the
  *	message under way.
+ *
+ *	The sender checks take the header the address came from ("From",
+ *	"Sender", ...), or NULL for the envelope sender; the reply names it.
  * DIAGNOSTICS
  *	None; a NULL or empty address is treated as the null sender.
  */
@@ -114,10 +117,10 @@ struct policy_reply {
 int policy_login(const struct policy_rules *pr, const struct policy_sender *s,
                  struct policy_reply *out);
 int policy_sender_address(const struct policy_rules *pr, const struct policy_sender *s,
-                          const char *addr, int may_send_as, int header,
+                          const char *addr, int may_send_as, const char *header,
                           struct policy_reply *out);
 int policy_anonymous_sender(const struct policy_rules *pr, const struct policy_sender *s,
-                            const char *addr, int header, struct policy_reply *out);
+                            const char *addr, const char *header, struct policy_reply *out);
 int policy_bad_header(const char *name, const char *why, struct policy_reply *out);
 int policy_too_many_senders(size_t limit, struct policy_reply *out);
 int policy_recipient(const struct policy_rules *pr, const struct policy_sender *s,

@@ -131,11 +131,11 @@ static void test_sender_own_address(void **state)
     struct policy_reply r;
     struct policy_sender s = person("budi", ROLE_STUDENT, "7A");
     (void)state;
-    assert_int_equal(policy_sender_address(&rules, &s, "<budi@smpn1.sch.id>", 0, 0, &r),
+    assert_int_equal(policy_sender_address(&rules, &s, "<budi@smpn1.sch.id>", 0, NULL, &r),
                      POLICY_ACCEPT);
-    assert_int_equal(policy_sender_address(&rules, &s, "Budi@SMPN1.sch.id", 0, 1, &r),
+    assert_int_equal(policy_sender_address(&rules, &s, "Budi@SMPN1.sch.id", 0, "From", &r),
                      POLICY_ACCEPT);
-    assert_int_equal(policy_sender_address(&rules, &s, "<budi+tugas@smpn1.sch.id>", 0, 0, &r),
+    assert_int_equal(policy_sender_address(&rules, &s, "<budi+tugas@smpn1.sch.id>", 0, NULL, &r),
                      POLICY_ACCEPT);
 }
 
@@ -144,13 +144,14 @@ static void test_student_as_teacher_refused(void **state)
     struct policy_reply r;
     struct policy_sender s = person("budi", ROLE_STUDENT, "7A");
     (void)state;
-    assert_refused(policy_sender_address(&rules, &s, "<bu.sari@smpn1.sch.id>", 0, 0, &r), &r,
+    assert_refused(policy_sender_address(&rules, &s, "<bu.sari@smpn1.sch.id>", 0, NULL, &r), &r,
                    "550", "5.7.1", "send-as");
     assert_non_null(strstr(r.en, "bu.sari@smpn1.sch.id"));
     assert_non_null(strstr(r.en, "budi@smpn1.sch.id"));
-    assert_refused(policy_sender_address(&rules, &s, "bu.sari@smpn1.sch.id", 0, 1, &r), &r,
+    assert_refused(policy_sender_address(&rules, &s, "bu.sari@smpn1.sch.id", 0, "From", &r), &r,
                    "550", "5.7.1", "send-as-header");
     assert_non_null(strstr(r.id, "kepala From"));
+    assert_non_null(strstr(r.en, "(From header)"));
 }
 
 static void test_sender_outside_address_refused(void **state)
@@ -158,9 +159,9 @@ static void test_sender_outside_address_refused(void **state)
     struct policy_reply r;
     struct policy_sender s = person("budi", ROLE_STUDENT, "7A");
     (void)state;
-    assert_refused(policy_sender_address(&rules, &s, "<budi@gmail.com>", 0, 0, &r), &r,
+    assert_refused(policy_sender_address(&rules, &s, "<budi@gmail.com>", 0, NULL, &r), &r,
                    "550", "5.7.1", "send-as");
-    assert_refused(policy_sender_address(&rules, &s, "<>", 0, 0, &r), &r,
+    assert_refused(policy_sender_address(&rules, &s, "<>", 0, NULL, &r), &r,
                    "550", "5.7.1", "send-as");
 }
 
@@ -169,12 +170,12 @@ static void test_send_as_group(void **state)
     struct policy_reply r;
     struct policy_sender s = person("bu.sari", ROLE_TEACHER, "");
     (void)state;
-    assert_int_equal(policy_sender_address(&rules, &s, "<osis@smpn1.sch.id>", 1, 0, &r),
+    assert_int_equal(policy_sender_address(&rules, &s, "<osis@smpn1.sch.id>", 1, NULL, &r),
                      POLICY_ACCEPT);
-    assert_refused(policy_sender_address(&rules, &s, "<osis@smpn1.sch.id>", 0, 0, &r), &r,
+    assert_refused(policy_sender_address(&rules, &s, "<osis@smpn1.sch.id>", 0, NULL, &r), &r,
                    "550", "5.7.1", "send-as");
     rules.send_as_groups = 0;
-    assert_refused(policy_sender_address(&rules, &s, "<osis@smpn1.sch.id>", 1, 0, &r), &r,
+    assert_refused(policy_sender_address(&rules, &s, "<osis@smpn1.sch.id>", 1, NULL, &r), &r,
                    "550", "5.7.1", "send-as");
 }
 
@@ -186,23 +187,23 @@ static void test_anonymous_school_sender(void **state)
     memset(&anon, 0, sizeof(anon));
     memset(&relay, 0, sizeof(relay));
     relay.trusted_relay = 1;
-    assert_refused(policy_anonymous_sender(&rules, &anon, "<guru@smpn1.sch.id>", 0, &r), &r,
+    assert_refused(policy_anonymous_sender(&rules, &anon, "<guru@smpn1.sch.id>", NULL, &r), &r,
                    "550", "5.7.1", "login-required");
-    assert_refused(policy_anonymous_sender(&rules, &anon, "guru@smpn1.sch.id", 1, &r), &r,
+    assert_refused(policy_anonymous_sender(&rules, &anon, "guru@smpn1.sch.id", "Sender", &r), &r,
                    "550", "5.7.1", "login-required-header");
     /* A subdomain of the school is the school's too. */
-    assert_refused(policy_anonymous_sender(&rules, &anon, "<tu@lab.smpn1.sch.id>", 0, &r), &r,
+    assert_refused(policy_anonymous_sender(&rules, &anon, "<tu@lab.smpn1.sch.id>", NULL, &r), &r,
                    "550", "5.7.1", "login-required");
-    assert_int_equal(policy_anonymous_sender(&rules, &anon, "<x@notsmpn1.sch.id>", 0, &r),
+    assert_int_equal(policy_anonymous_sender(&rules, &anon, "<x@notsmpn1.sch.id>", NULL, &r),
                      POLICY_ACCEPT);
-    assert_int_equal(policy_anonymous_sender(&rules, &anon, "<someone@gmail.com>", 0, &r),
+    assert_int_equal(policy_anonymous_sender(&rules, &anon, "<someone@gmail.com>", NULL, &r),
                      POLICY_ACCEPT);
-    assert_int_equal(policy_anonymous_sender(&rules, &anon, "<>", 0, &r), POLICY_ACCEPT);
+    assert_int_equal(policy_anonymous_sender(&rules, &anon, "<>", NULL, &r), POLICY_ACCEPT);
     /* The ISP's relay named in trusted_relays may bring a school From. */
-    assert_int_equal(policy_anonymous_sender(&rules, &relay, "<guru@smpn1.sch.id>", 1, &r),
+    assert_int_equal(policy_anonymous_sender(&rules, &relay, "<guru@smpn1.sch.id>", "From", &r),
                      POLICY_ACCEPT);
     rules.school_sender_needs_login = 0;
-    assert_int_equal(policy_anonymous_sender(&rules, &anon, "<guru@smpn1.sch.id>", 0, &r),
+    assert_int_equal(policy_anonymous_sender(&rules, &anon, "<guru@smpn1.sch.id>", NULL, &r),
                      POLICY_ACCEPT);
 }
 
@@ -483,7 +484,7 @@ static struct outcome anon_from(const char *addr)
     static struct policy_reply r;
     struct policy_sender anon;
     memset(&anon, 0, sizeof(anon));
-    return outcome_of(policy_sender_address(&rules, &anon, addr, 0, 0, &r), &r);
+    return outcome_of(policy_sender_address(&rules, &anon, addr, 0, NULL, &r), &r);
 }
 
 /* budi (student, 7A, may not write outside here) uses it as envelope sender. */
@@ -491,7 +492,7 @@ static struct outcome budi_from(const char *addr)
 {
     static struct policy_reply r;
     struct policy_sender s = person("budi", ROLE_STUDENT, "7A");
-    return outcome_of(policy_sender_address(&rules, &s, addr, 0, 0, &r), &r);
+    return outcome_of(policy_sender_address(&rules, &s, addr, 0, NULL, &r), &r);
 }
 
 /* budi writes to the address, his allowance used up. */
@@ -518,7 +519,7 @@ static struct outcome budi_header(const char *addr)
         o.rule = "unreadable";
     }
     for (size_t i = 0; i < l.n && o.verdict == POLICY_ACCEPT; i++)
-        o = outcome_of(policy_sender_address(&rules, &s, l.addr[i], 0, 1, &r), &r);
+        o = outcome_of(policy_sender_address(&rules, &s, l.addr[i], 0, "From", &r), &r);
     address_list_free(&l);
     return o;
 }
