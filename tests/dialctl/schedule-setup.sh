@@ -5,12 +5,13 @@
 #	surel-setup (on a --root image, as tests/setup does) writes
 #	--schedule "DAY1 HH1; DAY2 HH2": two parts, the second firing
 #	first.  iniparser ends an unquoted value at ';', so the value must be
-#	written quoted.  dialctl's daemon then runs on that surel.ini (only
-#	its paths moved below T) and "dialctl status" must name the next
-#	firing of each part, and the second part's as the next trigger; the
-#	same after SIGHUP.  The unquoted form is refused by the client (exit
-#	78, file, line and key named) and by a SIGHUP reload, which keeps
-#	both parts.  The times are whole hours two and three hours ahead of
+#	written quoted (and so must a --name with ';', '#' and a quote).
+#	dialctl's daemon then runs on that surel.ini (only its paths moved
+#	below T) and "dialctl status" must name the next firing of each
+#	part, and the second part's as the next trigger; the same after
+#	SIGHUP.  The unquoted form is refused by the client (exit 78, file,
+#	line and key named) and by a SIGHUP reload, which keeps both parts
+#	(asked by a client that reads the quoted copy).  The times are whole hours two and three hours ahead of
 #	one reading of the clock, so the test never races it.
 set -euo pipefail
 . "$SUREL_SRC_DIR/tests/setup/common.sh"
@@ -28,11 +29,15 @@ next1=$(date -d "@$at1" '+%Y-%m-%d %H:%M:%S')
 next2=$(date -d "@$at2" '+%Y-%m-%d %H:%M:%S')
 schedule="$part1; $part2"
 
-check "surel-setup writes --schedule '$schedule' quoted"
+check "surel-setup writes --schedule '$schedule' and a --name with ';', '#' and a quote quoted"
+name="SMP Sant'Yosef; kelas #1"
 "$SETUP" --root "$R" --roster "$ROSTER" --domain "$D" --smarthost mail.isp.example.net \
-	--schedule "$schedule" >"$S/setup.out" 2>&1 </dev/null || fail "surel-setup failed: $(cat "$S/setup.out")"
+	--name "$name" --schedule "$schedule" >"$S/setup.out" 2>&1 </dev/null ||
+	fail "surel-setup failed: $(cat "$S/setup.out")"
 line=$(grep '^schedule *=' "$R/etc/surel/surel.ini") || fail "no schedule in the written surel.ini"
 [ "$line" = "schedule = \"$schedule\"" ] || fail "the schedule is written as: $line"
+grep -qxF "name = \"$name\"" "$R/etc/surel/surel.ini" ||
+	fail "the name is written as: $(grep '^name' "$R/etc/surel/surel.ini")"
 
 # dialctl's world (namespace, fake pppd, T); surel-setup's surel.ini with its paths below T.
 dc_setup_bare "sched-setup"
