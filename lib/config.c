@@ -321,8 +321,10 @@ static int raw_check_line(const struct surel_config *cfg, int line, char *p, cha
         surel_lower(key);
     }
     if (n > 0 && p[n - 1] == '\\')
-        why = "a line ending in '\\' is joined with the next one: put a value that ends "
-              "in '\\' in quotes";
+        why = key != NULL ? "a line ending in '\\' is joined with the next one: put a value "
+                            "that ends in '\\' in quotes"
+                          : "a line ending in '\\' is joined with the next one (a comment "
+                            "would hide it): end the line otherwise";
     else if ((why = raw_value_problem(eq + 1 + strspn(eq + 1, " \t"))) == NULL)
         return 0;
     raw_error(cfg, line, section, key, why, err, errlen);

@@ -155,8 +155,7 @@ static void test_raw_values(void **state)
         const struct raw_case *c = &raw_cases[i];
         char err[512] = "";
         struct surel_config *cfg = load(c->text, err, sizeof(err));
-        print_message("case %zu: %s", i, c->value ? c->value : err);
-        print_message("\n");
+        print_message("case %zu: %s\n", i, c->value ? c->value : err);
         if (c->value != NULL) {
             assert_non_null(cfg);
             assert_string_equal(surel_config_str(cfg, c->section, c->key), c->value);
