@@ -28,6 +28,7 @@
 
 #include <curl/curl.h>
 
+#include "config.h"
 #include "control.h"
 #include "daemon.h"
 #include "ledger.h"
@@ -223,6 +224,23 @@ static void status_mode(struct daemon *d, char *out, size_t len)
         say(out, len, "mode: ssh (%s)\n", why);
 }
 
+/* The "schedule:" lines of "dialctl status": each ';' part of [dial] schedule, its next firing. */
+static void status_schedule(struct daemon *d, char *out, size_t len, long long now)
+{
+    const char *text = surel_config_str(d->conf->cfg, "dial", "schedule");
+    char buf[1024], why[200], t[32], *save = NULL;
+    struct schedule s;
+    if (text == NULL)
+        return;
+    surel_strlcpy(buf, text, sizeof(buf));
+    for (char *part = strtok_r(buf, ";", &save); part; part = strtok_r(NULL, ";", &save)) {
+        part = surel_trim(part);
+        if (schedule_parse(part, &s, why, sizeof(why)) == 0 && !schedule_empty(&s))
+            say(out, len, "schedule: %s, next %s\n", part,
+                when(schedule_next(&s, now), t, sizeof(t)));
+    }
+}
+
 /* The answer to "status". */
 static void status(struct daemon *d, char *out, size_t len)
 {
@@ -243,6 +261,7 @@ static void status(struct daemon *d, char *out, size_t len)
         say(out, len, "next trigger: %s (schedule)\n", when(d->next_schedule, t, sizeof(t)));
     else
         say(out, len, "next trigger: none scheduled\n");
+    status_schedule(d, out, len, now);
     if (d->conf->queue_messages > 0 || d->conf->queue_age > 0)
         say(out, len, "queue trigger: %lld message(s) or %lld s old\n", d->conf->queue_messages,
             d->conf->queue_age);
