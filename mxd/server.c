@@ -134,7 +134,7 @@ size_t mxd_handle(struct mxd_ctx *ctx, const char *block, size_t len, long long 
     struct mxd_request req;
     char ka[200], kl[200];
     if (mxd_request_parse(block, len, &req) < 0) {
-        surel_warn("malformed policy request; closing the connection");
+        surel_warn("malformed policy request (%s); closing the connection", req.error);
         return 0;
     }
     rate_keys(&req, ka, kl, sizeof(ka));
@@ -150,6 +150,11 @@ size_t mxd_handle(struct mxd_ctx *ctx, const char *block, size_t len, long long 
         surel_info("ETRN %s from %s login %s: accepted, route [%s] for %llds",
                    req.etrn_domain, req.client_address, req.sasl_username,
                    req.client_address, ctx->ttl);
+    } else if (v == MXD_BADADDRESS) {
+        ctx->refused++;
+        surel_warn("ETRN %s from %s login %s: %s (%s); route table unchanged",
+                   req.etrn_domain, req.client_address, req.sasl_username,
+                   mxd_verdict_name(v), routes_address_refusal(req.client_address));
     } else if (v != MXD_DUNNO) {
         ctx->refused++;
         surel_warn("ETRN %s from %s login %s: %s", req.etrn_domain, req.client_address,
