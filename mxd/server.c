@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -28,6 +29,7 @@
 #include "util.h"
 
 #define REQ_MAX 8192
+#define ACCEPT_BATCH 64         /* connections accepted per wake-up at most */
 
 struct client {
     int fd;
@@ -246,16 +248,13 @@ static void loop_free(struct loop *lp)
     free(lp->pfd);
 }
 
-/* Index of the client silent longest, preferring those between requests. */
+/* Index of the client silent longest (a half-sent request does not protect it), or -1. */
 static int oldest_client(const struct loop *lp)
 {
     int best = -1;
-    for (int i = 0; i < lp->n; i++) {
-        const struct client *c = lp->clients[i], *b = best < 0 ? NULL : lp->clients[best];
-        if (b == NULL || (c->len == 0) > (b->len == 0)
-            || ((c->len == 0) == (b->len == 0) && c->last_ms < b->last_ms))
+    for (int i = 0; i < lp->n; i++)
+        if (best < 0 || lp->clients[i]->last_ms < lp->clients[best]->last_ms)
             best = i;
-    }
     return best;
 }
 
@@ -293,6 +292,26 @@ static int evict_oldest(struct loop *lp)
     return 1;
 }
 
+/* Re-read the descriptor limit (prlimit(1) may lower it under us): lower the cap to
+ * it and close the connections silent longest above it; 1 if the cap fell. */
+static int follow_limit(struct loop *lp)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return 0;
+    int cap = mxd_client_cap(rl.rlim_cur == RLIM_INFINITY ? ~0ULL
+                             : (unsigned long long)rl.rlim_cur);
+    if (cap >= lp->cap)
+        return 0;
+    surel_warn("descriptor limit lowered to %llu while running: at most %d policy "
+               "connections now, closing %d", (unsigned long long)rl.rlim_cur, cap,
+               lp->n > cap ? lp->n - cap : 0);
+    lp->cap = cap;
+    while (lp->n > lp->cap)
+        evict_oldest(lp);
+    return 1;
+}
+
 /* accept4() failed with err: make room or stop polling the listener; 1 to retry. */
 static int accept_failed(struct loop *lp, int err)
 {
@@ -303,8 +322,13 @@ static int accept_failed(struct loop *lp, int err)
     if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
         note_shortage(lp, err == EMFILE ? "out of file descriptors"
                       : err == ENFILE ? "the system's file table is full" : "out of memory");
-        if (!lp->evicted_for_error && evict_oldest(lp)) {
-            lp->evicted_for_error = 1;      /* one per wake-up: never a loop of closes */
+        if (err == EMFILE && follow_limit(lp))
+            return 1;
+        /* EMFILE is ours alone: each close frees a descriptor for accept4(), so
+         * close until it succeeds (the limit may have been lowered under us).
+         * ENFILE and memory are shared: one close per wake-up, never all. */
+        if ((err == EMFILE || !lp->evicted_for_error) && evict_oldest(lp)) {
+            lp->evicted_for_error = 1;
             return 1;
         }
     } else {
@@ -329,7 +353,7 @@ static void accept_clients(int lfd, struct loop *lp)
 {
     int fd;
     lp->evicted_for_error = 0;
-    for (;;) {
+    for (int k = 0; k < ACCEPT_BATCH; k++) {    /* a flood must not starve the others */
         if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) < 0) {
             if (accept_failed(lp, errno))
                 continue;
@@ -434,12 +458,16 @@ int mxd_serve(int lfd, struct mxd_ctx *ctx)
         surel_error("out of memory for %d policy connections", ctx->max_clients);
         return -1;
     }
+    int rc = 0;
     install_signals();
     while (!stop_requested) {
         nfds_t nfds = fill_pollset(lfd, &lp, mono_ms());
         int n = poll(lp.pfd, nfds, poll_timeout(ctx));
+        if (n < 0 && errno == EINVAL && follow_limit(&lp))
+            continue;           /* more descriptors polled than the new limit allows */
         if (n < 0 && errno != EINTR) {
             surel_error("poll: %s", strerror(errno));
+            rc = -1;
             break;
         }
         long long now_ms = mono_ms();
@@ -454,5 +482,5 @@ int mxd_serve(int lfd, struct mxd_ctx *ctx)
     loop_free(&lp);
     surel_info("stopping: %lu ETRN accepted, %lu refused; %lu policy connections closed "
                "to make room", ctx->accepted, ctx->refused, lp.evicted);
-    return 0;
+    return rc;
 }

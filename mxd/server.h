@@ -32,7 +32,10 @@
  *	beyond that, or one that arrives when accept(2) runs out of
  *	descriptors (EMFILE, ENFILE), closes the connection silent longest
  *	(smtpd reconnects by itself); with none to close, the listener is
- *	left unpolled for a second instead of spinning.  The shortage is
+ *	left unpolled for a second instead of spinning.  When EMFILE or
+ *	poll(2)'s EINVAL shows that the descriptor limit was lowered while
+ *	running, the cap follows it down and the connections silent longest
+ *	above it are closed.  The shortage is
  *	logged once, and once more when a connection is accepted again
  *	without closing another.  A connection silent for
  *	ctx->idle_timeout seconds (0: never) is closed.  A request longer

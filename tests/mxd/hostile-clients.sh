@@ -11,7 +11,10 @@
 #	   one second in 10 s: a spin detector, not a speed test), and a new
 #	   ETRN is answered at once, because the connection silent longest is
 #	   closed to make room.  When the silent clients leave, the recovery
-#	   is logged once.
+#	   is logged once.  Then, with 100 clients, the soft limit is lowered
+#	   under the running process (prlimit) below the descriptors it holds,
+#	   so accept4() fails with EMFILE below the cap: logged once, the cap
+#	   follows the limit, no spin, requests answered at once.
 #	2. ETRNs from a loopback, unspecified or IPv4-mapped client address are
 #	   refused, the log says why, and the route stays as it was.
 #	3. A NUL byte in a name or a value, and a request longer than the
@@ -145,6 +148,41 @@ res=$($CLIENT ask "$SOCK" 192.0.2.10 school1 school.test)
 [ "$res" = "action=OK" ] || fail "expected action=OK after the clients left, got '$res'"
 [ "$(log_count 'accepted again without closing others')" = 1 ] ||
 	fail "expected the recovery logged once: $(tail -5 "$T/mxd.log")"
+
+check "descriptors run out below the cap (soft limit lowered under 100 clients): logged once, no spin, answered"
+rm -f "$T/held"
+$CLIENT hold "$SOCK" 100 "$T/held" &
+HOLD_PID=$!
+for ((i = 0; i < 100; i++)); do
+	[ -s "$T/held" ] && break
+	sleep 0.1
+done
+[ "$(cat "$T/held" 2>/dev/null)" = 100 ] || fail "expected 100 clients connected, got '$(cat "$T/held" 2>/dev/null)'"
+sleep 0.5
+# Two descriptors fewer than it holds, yet more than the 101 it polls (poll(2)
+# refuses more than the limit).  surel-mxd runs as nobody: prlimit(2) lets the
+# same user lower it without CAP_SYS_RESOURCE.
+limit=$(($(ls "/proc/$MXD_PID/fd" | wc -l) - 2))
+[ "$limit" -gt 101 ] || fail "expected surel-mxd to hold more than 103 descriptors, it holds $((limit + 2))"
+setpriv --reuid nobody --regid "$(id -g nobody)" --clear-groups prlimit --pid "$MXD_PID" --nofile="$limit": || fail "prlimit could not lower surel-mxd's descriptor limit"
+res=$($CLIENT ask "$SOCK" 192.0.2.11 school1 school.test)
+[ "$res" = "action=OK" ] || fail "expected action=OK when out of descriptors, got '$res'"
+res=$($CLIENT ask "$SOCK" 192.0.2.10 school1 school.test)
+[ "$res" = "action=OK" ] || fail "expected action=OK for a second request, got '$res'"
+[ "$(log_count 'out of file descriptors')" = 1 ] ||
+	fail "expected 'out of file descriptors' logged once, got: $(grep -E 'descriptors' "$T/mxd.log")"
+grep -q "descriptor limit lowered to $limit while running: at most $((limit - 32)) policy connections now" "$T/mxd.log" ||
+	fail "expected the lowered limit and the new cap logged: $(grep -E 'descriptor' "$T/mxd.log")"
+before=$(cpu_ticks "$MXD_PID")
+sleep 5
+used=$(($(cpu_ticks "$MXD_PID") - before))
+[ "$used" -lt "$(getconf CLK_TCK)" ] || fail "surel-mxd used $used ticks in 5 s out of descriptors: it spins"
+stop_pid "$HOLD_PID"
+HOLD_PID=
+sleep 1
+$CLIENT ask "$SOCK" 192.0.2.10 school1 school.test >/dev/null
+[ "$(log_count 'accepted again without closing others')" = 2 ] ||
+	fail "expected the second recovery logged: $(tail -5 "$T/mxd.log")"
 
 # --- 2. addresses that cannot be a route
 check "ETRNs from loopback, unspecified and IPv4-mapped addresses are refused and change no route"
