@@ -93,6 +93,17 @@ INI
 	fail "surel-mxd socket $SOCK did not appear"
 }
 
+# stop_mxd: SIGTERM, then surel-mxd must exit 0 with nothing on stderr
+# (a sanitizer build reports leaks and errors there).
+stop_mxd() {
+	local rc=0
+	kill -TERM "$MXD_PID"
+	wait "$MXD_PID" || rc=$?
+	MXD_PID=
+	[ "$rc" = 0 ] || fail "surel-mxd exited with $rc: $(tail -20 "$T/mxd.stderr")"
+	[ ! -s "$T/mxd.stderr" ] || fail "surel-mxd wrote to stderr: $(head -40 "$T/mxd.stderr")"
+}
+
 # cpu_ticks PID: utime + stime of PID, in clock ticks.
 cpu_ticks() {
 	awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
@@ -218,8 +229,7 @@ grep -q "policy request longer than 8192 bytes" "$T/mxd.log" || fail "expected a
 check "a value longer than its field is refused as malformed"
 res=$($CLIENT ask "$SOCK" 192.0.2.10 school1 "$(head -c 300 /dev/zero | tr '\0' a).test")
 [ "$res" = "action=REJECT malformed ETRN request" ] || fail "expected REJECT malformed, got '$res'"
-stop_pid "$MXD_PID"
-MXD_PID=
+stop_mxd
 
 # --- 4. idle timeout
 start_mxd 2s
@@ -227,4 +237,5 @@ check "a connection silent for idle_timeout (2s) is closed"
 res=$($CLIENT idle "$SOCK" 2)
 [ "$res" = closed ] || fail "expected the silent connection closed, got '$res'"
 grep -q "closed 1 policy connection silent for 2s" "$T/mxd.log" || fail "expected the idle close logged: $(tail -3 "$T/mxd.log")"
+stop_mxd
 echo "PASS: hostile-clients"
