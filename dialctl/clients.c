@@ -174,8 +174,9 @@ static void admit(struct clients *t, int fd, long long now_ms)
 
 void clients_accept(struct clients *t, int listen_fd, long long now_ms)
 {
-    /* At most two tables' worth per call: the timers come back between. */
-    for (int n = 0; n < 2 * CLIENTS_MAX; n++) {
+    /* A few per call: the timers come back between, and a flood of new
+     * clients cannot push out, within one call, one that just came. */
+    for (int n = 0; n < CLIENTS_ACCEPT_BATCH; n++) {
         int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
         if (fd < 0) {
             if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR

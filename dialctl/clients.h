@@ -52,8 +52,9 @@
  *	most most_ms); clients_expired() is a client past its deadline.
  *
  *	The second group does the non-blocking I/O on the sockets and logs
- *	every client it drops (who, and why).  clients_accept() takes all
- *	waiting connections with their peer credentials (SO_PEERCRED);
+ *	every client it drops (who, and why).  clients_accept() takes the
+ *	waiting connections (CLIENTS_ACCEPT_BATCH at most, the rest wait in
+ *	the listen queue) with their peer credentials (SO_PEERCRED);
  *	clients_poll_set() fills p[] with one entry per client (slot[i]
  *	names its table slot) and returns how many; clients_io() reads or
  *	writes what poll() said is ready and returns the client when its
@@ -73,6 +74,7 @@
 #include <sys/types.h>
 
 #define CLIENTS_MAX 32              /* clients connected at once, at most */
+#define CLIENTS_ACCEPT_BATCH 8      /* connections taken per poll() round */
 #define CLIENT_LINE 512             /* a request line, with its NUL */
 #define CLIENT_DEADLINE_MS 5000     /* to send the request; again to read the reply */
 
