@@ -153,23 +153,37 @@ static int peer_of(int fd, struct client_peer *who)
     return 0;
 }
 
+/* Drop the client pushed out at the cap; one log line a second at most. */
+static void drop_at_cap(struct clients *t, struct client *old, const struct client_peer *who,
+                        long long now_ms)
+{
+    char why[200];
+    if (t->cap_logged_ms != 0 && now_ms - t->cap_logged_ms < 1000) {
+        t->cap_unlogged++;
+        drop(old, now_ms, NULL);
+        return;
+    }
+    snprintf(why, sizeof(why), "%d clients connected, the most taken; the oldest makes room"
+             " for pid %ld uid %ld (%d more dropped so since the last such line)", t->max,
+             (long)who->pid, (long)who->uid, t->cap_unlogged);
+    t->cap_logged_ms = now_ms;
+    t->cap_unlogged = 0;
+    drop(old, now_ms, why);
+}
+
 /* Put one accepted socket in the table, dropping the oldest when full. */
 static void admit(struct clients *t, int fd, long long now_ms)
 {
     struct client_peer who;
     struct client old;
-    char why[160];
     if (peer_of(fd, &who) < 0) {
         surel_warn("control: cannot tell who connected (SO_PEERCRED: %s); closed", strerror(errno));
         close(fd);
         return;
     }
     clients_add(t, fd, &who, now_ms, &old);
-    if (old.fd >= 0) {
-        snprintf(why, sizeof(why), "%d clients connected, the most taken; the oldest makes room"
-                 " for pid %ld uid %ld", t->max, (long)who.pid, (long)who.uid);
-        drop(&old, now_ms, why);
-    }
+    if (old.fd >= 0)
+        drop_at_cap(t, &old, &who, now_ms);
 }
 
 void clients_accept(struct clients *t, int listen_fd, long long now_ms)

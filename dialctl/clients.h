@@ -52,9 +52,11 @@
  *	most most_ms); clients_expired() is a client past its deadline.
  *
  *	The second group does the non-blocking I/O on the sockets and logs
- *	every client it drops (who, and why).  clients_accept() takes the
- *	waiting connections (CLIENTS_ACCEPT_BATCH at most, the rest wait in
- *	the listen queue) with their peer credentials (SO_PEERCRED);
+ *	every client it drops (who, and why; drops at the cap one line a
+ *	second at most, with a count of the others).  clients_accept()
+ *	takes the waiting connections (CLIENTS_ACCEPT_BATCH at most, the
+ *	rest wait in the listen queue) with their peer credentials
+ *	(SO_PEERCRED);
  *	clients_poll_set() fills p[] with one entry per client (slot[i]
  *	names its table slot) and returns how many; clients_io() reads or
  *	writes what poll() said is ready and returns the client when its
@@ -101,6 +103,8 @@ struct clients {
     struct client c[CLIENTS_MAX];
     int max;
     long long deadline_ms;
+    long long cap_logged_ms;        /* the last "dropped at the cap" line */
+    int cap_unlogged;               /* dropped at the cap since, not logged */
 };
 
 void clients_init(struct clients *t, int max, long long deadline_ms);
