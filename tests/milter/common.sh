@@ -24,6 +24,8 @@
 # DIAGNOSTICS
 #	ml_fail prints "FAIL: ..." with the milter's log tail and exits 1.
 
+. "$SUREL_SRC_DIR/tests/lib/tls.sh"
+
 ML_DOMAIN=smpn1.sch.id
 ML_ROSTER_BIN=$SUREL_BIN_DIR/roster/surel-roster
 ML_MILTER_BIN=$SUREL_BIN_DIR/milter/surel-milter
@@ -152,10 +154,13 @@ ml_usage() {
 }
 
 # ml_postfix_apply PFDIR: the shipped etc/postfix snippets, pointed at this
-# test's roster and domain, applied to a private instance (tests/lib/postfix.sh).
+# test's roster and domain, applied to a private instance (tests/lib/postfix.sh),
+# with a throwaway certificate pair in $ML_DIR/tls (tests/lib/tls.sh; give
+# Dovecot the same one: DOVECOT_TLS_DIR).
 ml_postfix_apply() {
 	local pf=$1 src=$SUREL_SRC_DIR/etc/postfix f line
 	mkdir -p "$pf/etc/surel"
+	tls_pair "$ML_DIR/tls" "mail.$ML_DOMAIN" || return 1
 	for f in mailboxes lists; do
 		sed -e "s|@DOMAIN@|$ML_DOMAIN|g" -e "s|^dbpath = .*|dbpath = $ML_DIR/roster.db|" \
 			"$src/surel/$f.cf" >"$pf/etc/surel/$f.cf"
@@ -163,6 +168,8 @@ ml_postfix_apply() {
 	while IFS= read -r line; do
 		case $line in '#'* | '') continue ;; esac
 		line=${line//@DOMAIN@/$ML_DOMAIN}
+		line=${line//@TLS_CERT@/$ML_DIR/tls/cert.pem}
+		line=${line//@TLS_KEY@/$ML_DIR/tls/key.pem}
 		line=${line//\/etc\/postfix\/surel\//$pf/etc/surel/}
 		postconf -c "$pf/etc" -e "${line%% = *}=${line#* = }"
 	done <"$src/main.cf.surel"

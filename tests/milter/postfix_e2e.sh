@@ -8,7 +8,8 @@
 #	defer_transports for outside mail, smtpd_milters with
 #	milter_default_action = tempfail), a private Dovecot with the roster
 #	auth module (tests/lib/dovecot.sh) and surel-milter, all in a network
-#	namespace; the mail client (swaks, curl) sits in a second one.
+#	namespace; the mail client (swaks, curl; inside STARTTLS, with a
+#	throwaway certificate) sits in a second one.
 #	Checks what people would notice:
 #	  - a student's mail to a classmate arrives (read back over IMAP);
 #	  - mail to outside waits in the queue (deferred transport);
@@ -45,7 +46,7 @@ pf_start "$PF" "$NS_S"
 
 echo "setup: private Dovecot (roster auth, LMTP and SASL in Postfix's spool)"
 ml_on_exit "dovecot_stop $DC"
-export DOVECOT_NETNS=$NS_S
+export DOVECOT_NETNS=$NS_S DOVECOT_TLS_DIR=$ML_DIR/tls
 export DOVECOT_EXTRA="
 service auth {
   unix_listener $PF/spool/private/auth {
@@ -64,11 +65,12 @@ service lmtp {
 dovecot_start "$DC" "$ML_INI" "$SERVER"
 ml_start_milter "$PF/spool/surel/milter.sock"
 
-# submit USER ARGS...: swaks from the client namespace to port 587 as USER.
+# submit USER ARGS...: swaks from the client namespace to port 587 as USER
+# (STARTTLS first: submission takes no login before it).
 submit() {
 	local user=$1
 	shift
-	ns_exec "$NS_C" swaks --server "$SERVER:587" --auth PLAIN --auth-user "$user" \
+	ns_exec "$NS_C" swaks --server "$SERVER:587" -tls --auth PLAIN --auth-user "$user" \
 		--auth-password "$(cat "$ML_DIR/pw.$user")" --timeout 30 "$@" 2>&1
 }
 
@@ -80,7 +82,7 @@ outside() {
 # imap_count USER SUBJECT: how many messages in USER's INBOX have SUBJECT.
 imap_count() {
 	local out
-	out=$(ns_exec "$NS_C" curl -sS --max-time 20 "imap://$SERVER:143/INBOX" \
+	out=$(ns_exec "$NS_C" curl -sS --max-time 20 --ssl-reqd -k "imap://$SERVER:143/INBOX" \
 		-u "$1:$(cat "$ML_DIR/pw.$1")" -X "SEARCH SUBJECT \"$2\"") ||
 		ml_fail "IMAP search as $1 failed: $out"
 	out=$(tr -d '\r' <<<"$out" | sed -n 's/^\* SEARCH *//p')
