@@ -7,8 +7,9 @@
 #	    myhostname, the key 0640 root:ssl-cert) and wired: main.cf's
 #	    smtpd_tls_cert_file/key_file and STARTTLS offered on port 25, the
 #	    submission service with TLS required and no AUTH before it,
-#	    Dovecot's ssl = yes with the pair and no plaintext login;
-#	    surel.ini [tls] records the pair;
+#	    Dovecot's ssl = yes with the pair and no plaintext login, Debian's
+#	    pair in 10-ssl.conf switched off (Dovecot opens it even when a
+#	    later file overrides it); surel.ini [tls] records the pair;
 #	  - a second run changes nothing;
 #	  - a pair named with --tls-cert/--tls-key replaces it everywhere, and
 #	    a run without the options keeps it;
@@ -17,7 +18,8 @@
 #	    refused with a message naming the file and change nothing;
 #	  - a certificate the administrator set in main.cf by hand is not
 #	    replaced without --force;
-#	  - an older surel's submission (STARTTLS optional) is upgraded.
+#	  - an older surel's submission (STARTTLS optional) is upgraded;
+#	  - a Dovecot configuration that doveconf -x refuses is refused.
 set -euo pipefail
 . "$SUREL_SRC_DIR/tests/setup/common.sh"
 . "$SUREL_SRC_DIR/tests/lib/tls.sh"
@@ -64,6 +66,15 @@ doveconf -c "$R/etc/dovecot/dovecot.conf" -n >"$T/doveconf.out" 2>&1 ||
 [ "$(doveconf -c "$R/etc/dovecot/dovecot.conf" -h ssl disable_plaintext_auth ssl_cert ssl_key | tr '\n' ' ')" = \
 	"yes yes <$SNAKE_CERT <$SNAKE_KEY " ] || fail "Dovecot's settings: $(doveconf -c "$R/etc/dovecot/dovecot.conf" -h ssl disable_plaintext_auth ssl_cert ssl_key)"
 postfix -c "$R/etc/postfix" check >"$T/check.out" 2>&1 || fail "postfix check failed: $(cat "$T/check.out")"
+if [ -f "$R/etc/dovecot/conf.d/10-ssl.conf" ]; then
+	! grep -Eq '^[[:space:]]*ssl_(cert|key)[[:space:]]*=' "$R/etc/dovecot/conf.d/10-ssl.conf" ||
+		fail "10-ssl.conf still names a pair: $(grep -E '^[[:space:]]*ssl_(cert|key)' "$R/etc/dovecot/conf.d/10-ssl.conf")"
+fi
+# Dovecot with every file read (doveconf -x), the pair's paths pointed into the image.
+cp -a "$R/etc/dovecot" "$T/dovecot-x"
+sed -i "s|^ssl_cert = </|ssl_cert = <$R/|; s|^ssl_key = </|ssl_key = <$R/|" "$T/dovecot-x/conf.d/90-surel.conf"
+doveconf -x -c "$T/dovecot-x/dovecot.conf" >/dev/null 2>"$T/doveconf-x.err" ||
+	fail "doveconf -x refuses the result: $(cat "$T/doveconf-x.err")"
 
 check "a second run changes nothing"
 before=$(snapshot)
@@ -121,4 +132,9 @@ postconf -c "$R/etc/postfix" -PX "submission/inet/smtpd_tls_auth_only" 2>/dev/nu
 setup >"$T/run5" 2>&1 || fail "the upgrade failed: $(cat "$T/run5")"
 pc -P submission/inet/smtpd_tls_security_level | grep -q '= encrypt$' &&
 	pc -P submission/inet/smtpd_tls_auth_only | grep -q '= yes$' || fail "submission was not upgraded: $(pc -M submission/inet)"
+
+echo 'no_such_setting_of_dovecot = 1' >"$R/etc/dovecot/conf.d/95-local.conf"
+refused "a Dovecot configuration that Dovecot refuses" 78 setup
+grep -q "no_such_setting_of_dovecot" "$T/out" || fail "the message does not say what Dovecot refused: $(cat "$T/out")"
+rm -f "$R/etc/dovecot/conf.d/95-local.conf"
 echo "PASS"
