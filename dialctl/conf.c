@@ -126,7 +126,7 @@ int conf_load(const char *path, struct conf *c, char *err, size_t len)
     load_dial(c);
     if (schedule_parse(surel_config_str(c->cfg, "dial", "schedule"), &c->schedule, why,
                        sizeof(why)) < 0) {
-        snprintf(err, len, "%s: line %d: [dial] schedule: %s", c->path,
+        snprintf(err, len, "%s:%d: [dial] schedule: %s", c->path,
                  surel_config_line(c->cfg, "dial", "schedule"), why);
         conf_free(c);
         return -1;

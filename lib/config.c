@@ -243,6 +243,110 @@ static void key_error(const struct surel_config *cfg, const char *section, const
         snprintf(err, errlen, "%s:%d: [%s]: %s", cfg->path, line, section, why);
 }
 
+/*
+ * Values that iniparser would not read as written.  iniparser 4.1 ends an
+ * unquoted value at its first ';' or '#' and drops the rest as a comment,
+ * without a word: "schedule = Mon-Sat 08:00 13:00; Sun 10:00" reads as
+ * "Mon-Sat 08:00 13:00".  Whether a writer meant a comment or a value
+ * ("grace = 5s ; five seconds") cannot be told from the text, so the only
+ * sound rule is that the file must say it: a value with ';' or '#' is
+ * quoted, a comment after an unquoted value goes on its own line.
+ * Forbidding the characters in each key's syntax instead would not do:
+ * any string key (a socket path, a name, the schedule) may need them.
+ * Only the raw line shows the cut, so the file is read once more, split
+ * the way iniparser splits it.  Quotes have no escapes in iniparser: a
+ * quoted value ends at the next quote of its kind ("a"b" reads as a), so
+ * text after the closing quote other than a comment is refused as well;
+ * a value with '"' goes in single quotes.  A line ending in '\' is joined
+ * with the next one by iniparser (a comment would swallow a key): refused.
+ */
+
+/* Why a raw value (after "=" and blanks) does not read as written, or NULL. */
+static const char *raw_value_problem(const char *v)
+{
+    if (*v == '"' || *v == '\'') {
+        const char *close = strchr(v + 1, *v);
+        if (close == NULL)
+            return *v == '"' ? "no closing '\"'" : "no closing \"'\"";
+        close += 1 + strspn(close + 1, " \t");
+        if (*close != '\0' && *close != ';' && *close != '#')
+            return "text after the closing quote (there are no escapes: put a value "
+                   "with '\"' in single quotes, one with \"'\" in double quotes)";
+        return NULL;
+    }
+    if (strpbrk(v, ";#") != NULL)
+        return "a value without quotes ends at ';' or '#' (the rest is read as a comment): "
+               "put the value in quotes, or the comment on a line of its own";
+    return NULL;
+}
+
+/* Fill err for a raw line: "FILE:LINE: [section] key: why; it reads as '...'". */
+static void raw_error(const struct surel_config *cfg, int line, const char *section,
+                      const char *key, const char *why, char *err, size_t errlen)
+{
+    char name[512];
+    const char *read;
+    if (key == NULL) {
+        snprintf(err, errlen, "%s:%d: %s", cfg->path, line, why);
+        return;
+    }
+    snprintf(name, sizeof(name), "%s:%s", section, key);
+    read = iniparser_getstring(cfg->dict, name, NULL);
+    if (read != NULL)
+        snprintf(err, errlen, "%s:%d: [%s] %s: %s; it reads as '%s'", cfg->path, line, section,
+                 key, why, read);
+    else
+        snprintf(err, errlen, "%s:%d: [%s] %s: %s", cfg->path, line, section, key, why);
+}
+
+/* Check one stripped raw line; 0 if iniparser reads it as written. */
+static int raw_check_line(const struct surel_config *cfg, int line, char *p, char *section,
+                          size_t seclen, char *err, size_t errlen)
+{
+    size_t n = strlen(p);
+    int comment = n == 0 || *p == ';' || *p == '#';
+    char *eq = comment ? NULL : strchr(p, '='), *key = NULL;
+    const char *why;
+    if (n > 0 && p[0] == '[' && p[n - 1] == ']') {
+        p[n - 1] = '\0';
+        surel_strlcpy(section, surel_trim(p + 1), seclen);
+        surel_lower(section);
+        return 0;
+    }
+    if (eq == NULL && (n == 0 || p[n - 1] != '\\'))
+        return 0;               /* blank, comment, or iniparser's own syntax error */
+    if (eq != NULL) {
+        *eq = '\0';
+        key = surel_trim(p);
+        surel_lower(key);
+    }
+    if (n > 0 && p[n - 1] == '\\')
+        why = key != NULL ? "a line ending in '\\' is joined with the next one: put a value "
+                            "that ends in '\\' in quotes"
+                          : "a line ending in '\\' is joined with the next one (a comment "
+                            "would hide it): end the line otherwise";
+    else if ((why = raw_value_problem(eq + 1 + strspn(eq + 1, " \t"))) == NULL)
+        return 0;
+    raw_error(cfg, line, section, key, why, err, errlen);
+    return -1;
+}
+
+/* Re-read the file's raw lines: every value must read as written. */
+static int raw_check(const struct surel_config *cfg, char *err, size_t errlen)
+{
+    FILE *fp = fopen(cfg->path, "r");
+    char *buf = NULL, section[256] = "";
+    size_t cap = 0;
+    int line = 0, rc = 0;
+    if (fp == NULL)
+        return 0;               /* no file: every key reads as its default */
+    while (rc == 0 && getline(&buf, &cap, fp) >= 0)
+        rc = raw_check_line(cfg, ++line, surel_trim(buf), section, sizeof(section), err, errlen);
+    free(buf);
+    fclose(fp);
+    return rc;
+}
+
 /* Check every section and key of the loaded file. */
 static int validate(const struct surel_config *cfg, char *err, size_t errlen)
 {
@@ -308,7 +412,7 @@ struct surel_config *surel_config_load(const char *path, int must_exist, char *e
             return NULL;
         }
     }
-    if (cfg->dict == NULL || validate(cfg, err, errlen) < 0) {
+    if (cfg->dict == NULL || raw_check(cfg, err, errlen) < 0 || validate(cfg, err, errlen) < 0) {
         if (cfg->dict == NULL)
             snprintf(err, errlen, "%s: out of memory", path);
         surel_config_free(cfg);

@@ -29,6 +29,15 @@
  *	as their documented default; a key with no default reads as NULL
  *	(strings) or -1 (numbers).
  *
+ *	A value with ';' or '#' must be quoted ("a;b", or 'a"b' when it
+ *	holds a double quote: iniparser knows no escapes), since iniparser
+ *	ends an unquoted value there and reads the rest as a comment.  The
+ *	loader re-reads the raw lines and refuses, naming file, line and key,
+ *	an unquoted value with ';' or '#', text after a closing quote, a
+ *	missing closing quote and a line ending in '\' (iniparser joins it
+ *	with the next).  Comments go on their own line or after a quoted
+ *	value.
+ *
  *	Section and key names whose table entry ends in "*" match any name
  *	with that prefix: "[fetch.*]" covers "[fetch.isp]".
  *

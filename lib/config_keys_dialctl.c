@@ -42,7 +42,7 @@ const struct surel_cfg_key surel_cfg_dialctl_keys[] = {
     {"dial", "flushes", CFG_INT, "3", 0, 100, NULL, NULL,
      "extra postqueue -f per session for mail deferred during it"},
     {"dial", "schedule", CFG_STRING, "", 0, 0, NULL, NULL,
-     "when to dial, e.g. 'Mon-Sat 08:00 13:00; Sun 10:00'"},
+     "when to dial, in quotes if it has ';': e.g. schedule = \"Mon-Sat 08:00 13:00; Sun 10:00\""},
     {"dial", "queue_messages", CFG_INT, "0", 0, 1000000, NULL, NULL,
      "dial when this many outbound messages wait (0: off)"},
     {"dial", "queue_age", CFG_DURATION, "0", 0, 30 * 86400, NULL, NULL,

@@ -21,7 +21,7 @@
     {"policy", "external_" role, CFG_BOOL, ext, 0, 0, NULL, NULL, \
      "may a " role " send mail outside the school (unless the person's own setting says otherwise)"}, \
     {"policy", "daily_messages_" role, CFG_INT, msgs, 0, 1000000, NULL, NULL, \
-     "outside messages a " role " may send a day (0: no limit)"}, \
+     "outside recipients a " role " may write to a day: a message to three outside addresses counts three (0: no limit)"}, \
     {"policy", "daily_bytes_" role, CFG_SIZE, bytes, 0, 1LL << 40, NULL, NULL, \
      "bytes of outside mail a " role " may send a day (0: no limit)"}
 
@@ -50,6 +50,8 @@ const struct surel_cfg_key surel_cfg_milter_keys[] = {
      "classes whose students may send outside even if students may not"},
     {"policy", "external_allowed_domains", CFG_LIST, "", 0, 0, NULL, NULL,
      "outside domains anyone may write to, whatever the rules above say"},
+    {"policy", "trusted_relays", CFG_LIST, "", 0, 0, NULL, NULL,
+     "addresses (or address/prefix) of the ISP's relays that may bring mail with a school sender without a login, e.g. its mailing list server"},
     {"policy", "external_max_size", CFG_SIZE, "512K", 0, 1LL << 34, NULL, NULL,
      "largest message that may go outside (0: no limit); inside mail is not capped"},
     ROLE_KEYS("student", "yes", "20", "1M"),

@@ -34,6 +34,8 @@ const struct surel_cfg_key surel_cfg_mxd_keys[] = {
      "period in which max_failures are counted"},
     {"mxd", "lockout", CFG_DURATION, "15m", 1, 86400, NULL, NULL,
      "how long a locked-out address or login gets 450 for every ETRN"},
+    {"mxd", "idle_timeout", CFG_DURATION, "330s", 1, 86400, NULL, NULL,
+     "close a policy connection silent this long (smtpd itself closes idle ones after 300s)"},
     {"mxd", "log_file", CFG_PATH, NULL, 0, 0, NULL, NULL,
      "log to this file instead of syslog (unset: syslog; -f: stderr)"},
     {NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL}

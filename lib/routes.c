@@ -284,6 +284,56 @@ int routes_address_valid(const char *address)
         && (inet_pton(AF_INET, address, buf) == 1 || inet_pton(AF_INET6, address, buf) == 1);
 }
 
+/* Why an IPv4 address (network order) cannot be a route, or NULL. */
+static const char *ipv4_refusal(const unsigned char a[4])
+{
+    if (a[0] == 0)
+        return "unspecified (0.0.0.0/8)";
+    if (a[0] == 127)
+        return "loopback (127.0.0.0/8)";
+    if (a[0] == 169 && a[1] == 254)
+        return "link-local (169.254.0.0/16)";
+    if (a[0] >= 224 && a[0] <= 239)
+        return "multicast (224.0.0.0/4)";
+    if (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255)
+        return "broadcast (255.255.255.255)";
+    if (a[0] >= 240)
+        return "reserved (240.0.0.0/4)";
+    return NULL;
+}
+
+/* Why an IPv6 address cannot be a route, or NULL. */
+static const char *ipv6_refusal(const struct in6_addr *a)
+{
+    static const unsigned char zero12[12] = {0};
+    if (IN6_IS_ADDR_UNSPECIFIED(a))
+        return "unspecified (::)";
+    if (IN6_IS_ADDR_LOOPBACK(a))
+        return "loopback (::1)";
+    if (IN6_IS_ADDR_V4MAPPED(a))
+        return "IPv4-mapped IPv6 (::ffff:0:0/96; smtpd reports the IPv4 address itself)";
+    if (memcmp(a->s6_addr, zero12, sizeof(zero12)) == 0)
+        return "IPv4-compatible IPv6 (::/96, deprecated)";
+    if (IN6_IS_ADDR_LINKLOCAL(a))
+        return "link-local (fe80::/10)";
+    if (IN6_IS_ADDR_MULTICAST(a))
+        return "multicast (ff00::/8)";
+    return NULL;
+}
+
+const char *routes_address_refusal(const char *address)
+{
+    unsigned char v4[4];
+    struct in6_addr v6;
+    if (strlen(address) >= ROUTES_ADDRESS_MAX)
+        return "not an IP address (too long)";
+    if (inet_pton(AF_INET, address, v4) == 1)
+        return ipv4_refusal(v4);
+    if (inet_pton(AF_INET6, address, &v6) == 1)
+        return ipv6_refusal(&v6);
+    return "not an IP address";
+}
+
 /* Insert the school row if missing, then each domain, inside a transaction. */
 static int add_rows(struct routes *rt, const char *login, const char *const *domains,
                     int ndomains, long long now)
@@ -428,8 +478,9 @@ int routes_set_route(struct routes *rt, const char *login, const char *address,
         "UPDATE school SET address = ?2, updated = ?3, expires = ?4 WHERE login = ?1";
     sqlite3_stmt *st;
     int rc;
-    if (!routes_address_valid(address)) {
-        snprintf(rt->errmsg, sizeof(rt->errmsg), "'%s' is not an IP address", address);
+    const char *why = routes_address_refusal(address);
+    if (why != NULL) {
+        snprintf(rt->errmsg, sizeof(rt->errmsg), "'%.64s' cannot be a route: %s", address, why);
         return ROUTES_EINVAL;
     }
     if ((st = stmt(rt, upd)) == NULL)

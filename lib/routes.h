@@ -52,8 +52,9 @@
  * DIAGNOSTICS
  *	ROUTES_EEXIST: a domain already belongs to another school.
  *	ROUTES_ENOENT: no such school.  ROUTES_EINVAL: a malformed login,
- *	domain or address.  ROUTES_EBUSY: locked longer than the busy
- *	timeout (default 2 s).
+ *	domain or address, or an address that cannot be a route
+ *	(routes_set_route() refuses what routes_address_refusal() names).
+ *	ROUTES_EBUSY: locked longer than the busy timeout (default 2 s).
  */
 #ifndef SUREL_ROUTES_H
 #define SUREL_ROUTES_H
@@ -100,6 +101,10 @@ int routes_schema_version(struct routes *rt);
 int routes_login_valid(const char *login);
 /* 1 if address is an IPv4 or IPv6 address in text form. */
 int routes_address_valid(const char *address);
+/* NULL if address can be a school's route, else why not, e.g. "loopback
+ * (127.0.0.0/8)": unspecified, loopback, link-local, multicast, broadcast,
+ * reserved, IPv4-mapped or -compatible IPv6, or not an address at all. */
+const char *routes_address_refusal(const char *address);
 
 /* Group several writes into one transaction (an import); without it each
  * write is its own transaction. */

@@ -39,6 +39,8 @@ static const char *const migrations[] = {
     "  messages INTEGER NOT NULL DEFAULT 0,"
     "  bytes INTEGER NOT NULL DEFAULT 0,"
     "  PRIMARY KEY (day, username));",
+    /* 1 -> 2: the daily allowance counts outside recipients, not messages. */
+    "ALTER TABLE usage_day ADD COLUMN recipients INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -147,12 +149,13 @@ static int setup_wal(struct usage *u)
 /* Prepare the statements every handle uses. */
 static int prepare(struct usage *u)
 {
-    static const char get[] = "SELECT messages, bytes FROM usage_day"
+    static const char get[] = "SELECT messages, bytes, recipients FROM usage_day"
         " WHERE day = ?1 AND username = ?2";
-    static const char add[] = "INSERT INTO usage_day (day, username, messages, bytes)"
-        " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (day, username) DO UPDATE"
-        " SET messages = messages + excluded.messages, bytes = bytes + excluded.bytes";
-    static const char each[] = "SELECT day, username, messages, bytes FROM usage_day"
+    static const char add[] = "INSERT INTO usage_day (day, username, messages, bytes,"
+        " recipients) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (day, username) DO UPDATE"
+        " SET messages = messages + excluded.messages, bytes = bytes + excluded.bytes,"
+        " recipients = recipients + excluded.recipients";
+    static const char each[] = "SELECT day, username, messages, bytes, recipients FROM usage_day"
         " WHERE day BETWEEN ?1 AND ?2 ORDER BY day, username";
     int rc = sqlite3_prepare_v2(u->db, get, -1, &u->get, NULL);
     if (rc == SQLITE_OK && (u->flags & USAGE_WRITE))
@@ -211,17 +214,18 @@ int usage_get(struct usage *u, const char *day, const char *username, struct usa
     sqlite3_bind_text(u->get, 1, day, -1, SQLITE_TRANSIENT);
     sqlite3_bind_text(u->get, 2, username, -1, SQLITE_TRANSIENT);
     int rc = sqlite3_step(u->get);
-    d->messages = d->bytes = 0;
+    d->messages = d->bytes = d->recipients = 0;
     if (rc == SQLITE_ROW) {
         d->messages = sqlite3_column_int64(u->get, 0);
         d->bytes = sqlite3_column_int64(u->get, 1);
+        d->recipients = sqlite3_column_int64(u->get, 2);
     }
     sqlite3_reset(u->get);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(u, rc, "usage lookup");
 }
 
 int usage_add(struct usage *u, const char *day, const char *username,
-              long long messages, long long bytes)
+              long long messages, long long bytes, long long recipients)
 {
     if (u->add == NULL) {
         snprintf(u->errmsg, sizeof(u->errmsg), "usage: opened read-only");
@@ -232,6 +236,7 @@ int usage_add(struct usage *u, const char *day, const char *username,
     sqlite3_bind_text(u->add, 2, username, -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(u->add, 3, messages);
     sqlite3_bind_int64(u->add, 4, bytes);
+    sqlite3_bind_int64(u->add, 5, recipients);
     int rc = sqlite3_step(u->add);
     sqlite3_reset(u->add);
     return rc == SQLITE_DONE ? 0 : fail(u, rc, "usage update");
@@ -247,6 +252,7 @@ int usage_each(struct usage *u, const char *from, const char *to, usage_fn *fn, 
     while (!stop && (rc = sqlite3_step(u->each)) == SQLITE_ROW) {
         d.messages = sqlite3_column_int64(u->each, 2);
         d.bytes = sqlite3_column_int64(u->each, 3);
+        d.recipients = sqlite3_column_int64(u->each, 4);
         stop = fn((const char *)sqlite3_column_text(u->each, 0),
                   (const char *)sqlite3_column_text(u->each, 1), &d, ctx);
     }

@@ -12,7 +12,7 @@
  *	int	usage_get(struct usage *u, const char *day, const char *username,
  *			struct usage_day *d);
  *	int	usage_add(struct usage *u, const char *day, const char *username,
- *			long long messages, long long bytes);
+ *			long long messages, long long bytes, long long recipients);
  *	int	usage_each(struct usage *u, const char *from, const char *to,
  *			usage_fn *fn, void *ctx);
  *	void	usage_day_of(long long when, char *day, size_t len);
@@ -20,7 +20,8 @@
  *	One SQLite file (default /var/lib/surel/usage.db), written by
  *	surel-milter alone and read by the dial controller's cost report.
  *	It holds, per local day ("YYYY-MM-DD") and username, how many
- *	messages and bytes that person sent outside the school.  The schema
+ *	messages and bytes that person sent outside the school, and to how
+ *	many outside recipients (what the daily allowance counts).  The schema
  *	version is PRAGMA user_version; USAGE_WRITE|USAGE_CREATE applies the
  *	missing migrations, a read-only open refuses an old or newer file.
  *	WAL with persistent -wal/-shm files, so read-only readers work.
@@ -41,7 +42,7 @@
 
 #include <stddef.h>
 
-#define USAGE_SCHEMA_VERSION 1
+#define USAGE_SCHEMA_VERSION 2
 
 #define USAGE_READONLY 0x00
 #define USAGE_WRITE    0x01
@@ -54,6 +55,7 @@
 struct usage_day {
     long long messages;
     long long bytes;
+    long long recipients;
 };
 
 struct usage;
@@ -66,7 +68,7 @@ void usage_close(struct usage *u);
 const char *usage_errmsg(const struct usage *u);
 int usage_get(struct usage *u, const char *day, const char *username, struct usage_day *d);
 int usage_add(struct usage *u, const char *day, const char *username,
-              long long messages, long long bytes);
+              long long messages, long long bytes, long long recipients);
 int usage_each(struct usage *u, const char *from, const char *to, usage_fn *fn, void *ctx);
 void usage_day_of(long long when, char *day, size_t len);
 

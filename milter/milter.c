@@ -10,10 +10,15 @@
  *	part of it is reset at MAIL FROM, end of message and abort.
  *
  *	Stages: MAIL FROM checks the login (active?) and the envelope sender;
- *	RCPT TO checks each recipient (outside mail allowed? daily message
- *	allowance? a list from outside?) and refuses only that recipient;
- *	the From header, size and the daily byte allowance at end of
- *	message, where accepted outside mail is counted.
+ *	RCPT TO checks each recipient (outside mail allowed? daily allowance
+ *	of outside recipients, this message's included? a list from outside?)
+ *	and refuses only that recipient; the sender headers (From, Sender,
+ *	Resent-From, Resent-Sender, each read whole), size and the daily
+ *	byte allowance at end of message, where accepted outside mail is
+ *	counted.  Every address is judged in the form Postfix delivers to
+ *	(address.h).  Mail without a login may not claim a school sender
+ *	unless it comes from [policy] trusted_relays ({client_addr}, which
+ *	milter_mail_macros must carry).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,12 +26,19 @@
 #include <strings.h>
 #include <time.h>
 
+#include "address.h"
 #include "log.h"
 #include "milter.h"
 #include "store.h"
 #include "util.h"
 
-#define MAX_FROM 8
+/* The headers that name a message's sender, each checked like From. */
+static const char *const sender_headers[] = {"From", "Sender", "Resent-From", "Resent-Sender"};
+#define NSENDER_HEADERS 4
+
+/* Sender addresses one message may name in From, Sender, Resent-From and
+ * Resent-Sender together; more is refused, never passed unchecked. */
+#define MAX_SENDERS 1000
 
 static struct policy_rules rules;
 static int timing;                      /* log each message's decision time */
@@ -37,9 +49,9 @@ struct conn {
     int lookup_failed;                  /* roster unreadable at MAIL */
     int outside;                        /* accepted outside recipients */
     long long size;                     /* header + body bytes (CRLF) */
-    int nfrom;                          /* From header addresses seen */
-    char from[MAX_FROM][POLICY_ADDR_MAX];
-    int from_overflow;
+    struct address_list senders[NSENDER_HEADERS];  /* per sender_headers[] */
+    char bad_header[32];                /* a sender header that cannot be read */
+    char bad_why[128];
     long long decide_ns;                /* time spent deciding on this message */
     int no_reply_hdr, no_reply_body;    /* negotiated: kept across messages */
 };
@@ -84,6 +96,8 @@ static struct conn *conn_of(SMFICTX *ctx)
 static void message_reset(struct conn *c)
 {
     int hdr = c->no_reply_hdr, body = c->no_reply_body;
+    for (int h = 0; h < NSENDER_HEADERS; h++)
+        address_list_free(&c->senders[h]);
     memset(c, 0, sizeof(*c));
     c->no_reply_hdr = hdr;
     c->no_reply_body = body;
@@ -130,8 +144,11 @@ static sfsistat tempfail(SMFICTX *ctx, struct conn *c, const char *what, const c
 static int identify(SMFICTX *ctx, struct conn *c)
 {
     const char *login = smfi_getsymval(ctx, "{auth_authen}");
-    if (login == NULL || *login == '\0')
+    if (login == NULL || *login == '\0') {
+        c->sender.trusted_relay = policy_trusted_client(&rules,
+                                                        smfi_getsymval(ctx, "{client_addr}"));
         return 0;
+    }
     c->sender.authenticated = 1;
     policy_normal_login(&rules, login, c->sender.login, sizeof(c->sender.login));
     int rc = store_person(c->sender.login, &c->sender.person);
@@ -168,7 +185,7 @@ static sfsistat on_envfrom(SMFICTX *ctx, char **argv)
     int ok = c->sender.authenticated ? may_send_as(c, from) : 0;
     if (ok < 0)
         return tempfail(ctx, c, "roster unreadable", from);
-    policy_sender_address(&rules, &c->sender, from, ok, 0, &r);
+    policy_sender_address(&rules, &c->sender, from, ok, NULL, &r);
     return answer(ctx, c, &r, from);
 }
 
@@ -177,7 +194,7 @@ static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
 {
     struct conn *c = conn_of(ctx);
     struct policy_reply r;
-    struct policy_usage used = {0, 0};
+    struct policy_usage used = {0, 0, 0};
     const char *to = argv[0] ? argv[0] : "";
     if (c == NULL)
         return tempfail(ctx, NULL, "out of memory", to);
@@ -185,66 +202,101 @@ static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
     if (c->sender.authenticated && outside
         && store_usage(c->sender.person.username, surel_now(), &used) < 0)
         return tempfail(ctx, c, "usage counters unreadable", to);
+    used.recipients += c->outside;      /* this message's, not yet counted */
     if (policy_recipient(&rules, &c->sender, to, &used, &r) != POLICY_ACCEPT)
         return answer(ctx, c, &r, to);
     c->outside += outside;
     return SMFIS_CONTINUE;
 }
 
-/* Collect the addresses of a From header ("Name <a@b>, c@d"). */
-static void collect_from(struct conn *c, const char *value)
+/* Line feeds in a header value: each goes out as CR LF. */
+static long long count_lf(const char *value)
 {
-    char buf[4096];
-    char *save = NULL;
-    surel_strlcpy(buf, value, sizeof(buf));
-    for (char *tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
-        char *lt = strrchr(tok, '<'), *gt = lt ? strchr(lt, '>') : NULL;
-        if (lt != NULL && gt != NULL) {
-            *gt = '\0';
-            tok = lt + 1;
-        } else if (lt != NULL || strchr(tok, '@') == NULL) {
-            continue;                   /* a display name cut by a comma */
-        }
-        if (c->nfrom == MAX_FROM) {
-            c->from_overflow = 1;
-            return;
-        }
-        surel_strlcpy(c->from[c->nfrom++], surel_trim(tok), POLICY_ADDR_MAX);
+    long long n = 0;
+    for (const char *p = value; (p = strchr(p, '\n')) != NULL; p++)
+        n++;
+    return n;
+}
+
+/* Which sender header is this (index into sender_headers), or -1? */
+static int sender_header(const char *name)
+{
+    size_t n = strlen(name);
+    while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\t'))
+        n--;                            /* "From :" is still From */
+    for (int h = 0; h < NSENDER_HEADERS; h++)
+        if (strlen(sender_headers[h]) == n && strncasecmp(name, sender_headers[h], n) == 0)
+            return h;
+    return -1;
+}
+
+/* Addresses collected so far from every sender header. */
+static size_t senders_count(const struct conn *c)
+{
+    size_t n = 0;
+    for (int h = 0; h < NSENDER_HEADERS; h++)
+        n += c->senders[h].n;
+    return n;
+}
+
+/* Read a sender header whole; remember the first one that cannot be read. */
+static void collect_senders(struct conn *c, int h, const char *value)
+{
+    char why[128];
+    if (c->bad_header[0] != '\0' || senders_count(c) > MAX_SENDERS)
+        return;
+    if (address_header(value, &c->senders[h], why, sizeof(why)) < 0) {
+        surel_strlcpy(c->bad_header, sender_headers[h], sizeof(c->bad_header));
+        surel_strlcpy(c->bad_why, why, sizeof(c->bad_why));
     }
 }
 
-/* Each header: count its bytes; keep the From addresses.  Never refuses
- * (the From check waits for end of message), so Postfix need not wait for a
+/* Each header: count its bytes; read the sender headers.  Never refuses
+ * (the check waits for end of message), so Postfix need not wait for a
  * reply when it offers SMFIP_NR_HDR. */
 static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
 {
     struct conn *c = conn_of(ctx);
     if (c != NULL) {
-        c->size += (long long)strlen(name) + 2 + (long long)strlen(value) + 2;
-        if (strcasecmp(name, "From") == 0 && c->sender.authenticated)
-            collect_from(c, value);
+        /* Postfix hands folded values over with bare LFs; they leave as CRLF. */
+        c->size += (long long)strlen(name) + 2 + (long long)strlen(value) + 2
+                   + count_lf(value);
+        int h = sender_header(name);
+        if (h >= 0)
+            collect_senders(c, h, value);
     }
     return c != NULL && c->no_reply_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
-/* Every From address must be the sender's own (or a group's).  Checked at
- * end of message rather than end of headers: Postfix answers the client
- * only after the final dot either way, and it saves a round trip. */
-static sfsistat check_from(SMFICTX *ctx, struct conn *c)
+/* Every sender header address must be the login's own (or a group's);
+ * without a login, none may be the school's.  Checked at end of message
+ * rather than end of headers: Postfix answers the client only after the
+ * final dot either way, and it saves a round trip. */
+static sfsistat check_senders(SMFICTX *ctx, struct conn *c)
 {
     struct policy_reply r;
-    if (!c->sender.authenticated)
-        return SMFIS_CONTINUE;
-    if (c->from_overflow) {
-        policy_sender_address(&rules, &c->sender, "too-many-from-addresses", 0, 1, &r);
-        return answer(ctx, c, &r, "too-many-from-addresses");
+    if (c->bad_header[0] != '\0') {
+        policy_bad_header(c->bad_header, c->bad_why, &r);
+        return answer(ctx, c, &r, c->bad_header);
     }
-    for (int i = 0; i < c->nfrom; i++) {
-        int ok = may_send_as(c, c->from[i]);
-        if (ok < 0)
-            return tempfail(ctx, c, "roster unreadable", c->from[i]);
-        if (policy_sender_address(&rules, &c->sender, c->from[i], ok, 1, &r) != POLICY_ACCEPT)
-            return answer(ctx, c, &r, c->from[i]);
+    if (senders_count(c) > MAX_SENDERS) {
+        policy_too_many_senders(MAX_SENDERS, &r);
+        return answer(ctx, c, &r, "");
+    }
+    if (c->sender.authenticated && c->senders[0].n == 0) {
+        policy_no_from(&c->sender, &r);     /* a From naming nobody hides who sent it */
+        return answer(ctx, c, &r, "");
+    }
+    for (int h = 0; h < NSENDER_HEADERS; h++) {
+        for (size_t i = 0; i < c->senders[h].n; i++) {
+            const char *a = c->senders[h].addr[i];
+            int ok = c->sender.authenticated ? may_send_as(c, a) : 0;
+            if (ok < 0)
+                return tempfail(ctx, c, "roster unreadable", a);
+            if (policy_sender_address(&rules, &c->sender, a, ok, sender_headers[h], &r)
+                != POLICY_ACCEPT)
+                return answer(ctx, c, &r, a);
+        }
     }
     return SMFIS_CONTINUE;
 }
@@ -288,11 +340,11 @@ static sfsistat on_eom(SMFICTX *ctx)
 {
     struct conn *c = conn_of(ctx);
     struct policy_reply r;
-    struct policy_usage used = {0, 0};
+    struct policy_usage used = {0, 0, 0};
     if (c == NULL)
         return tempfail(ctx, NULL, "out of memory", "");
     c->size += 2;                       /* the blank line after the headers */
-    sfsistat rc = check_from(ctx, c);
+    sfsistat rc = check_senders(ctx, c);
     long long now = surel_now();
     if (rc == SMFIS_CONTINUE && c->sender.authenticated && c->outside > 0) {
         if (store_usage(c->sender.person.username, now, &used) < 0)
@@ -300,7 +352,7 @@ static sfsistat on_eom(SMFICTX *ctx)
         else if (policy_message(&rules, &c->sender, c->size, c->outside, &used, &r)
                  != POLICY_ACCEPT)
             rc = answer(ctx, c, &r, "");
-        else if (store_count(c->sender.person.username, now, c->size) < 0)
+        else if (store_count(c->sender.person.username, now, c->size, c->outside) < 0)
             rc = tempfail(ctx, c, "usage counters unwritable", "");
         else
             surel_info("%s: outside mail: login=%s size=%lld recipients=%d", qid(ctx),
@@ -354,7 +406,10 @@ static sfsistat on_abort(SMFICTX *ctx)
 /* The connection ends: free its state. */
 static sfsistat on_close(SMFICTX *ctx)
 {
-    free(smfi_getpriv(ctx));
+    struct conn *c = smfi_getpriv(ctx);
+    if (c != NULL)
+        message_reset(c);
+    free(c);
     smfi_setpriv(ctx, NULL);
     return SMFIS_CONTINUE;
 }

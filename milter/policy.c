@@ -8,12 +8,16 @@
  *	Codes: 550 5.7.1 for a rule that refuses, 552 5.3.4 for the size
  *	cap, 451 4.3.0 when the roster cannot be read.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "address.h"
+#include "lookalike.h"
 #include "policy.h"
 #include "util.h"
 
@@ -84,38 +88,111 @@ int policy_word_in(const char *list, const char *word)
     return 0;
 }
 
-/* Strip angle brackets and blanks: "<a@b>" -> "a@b". */
-static void bare_address(const char *addr, char *out, size_t len)
+/* The address as Postfix will deliver to it, for texts and decisions;
+ * an address that cannot be read is shown as written. */
+static int canonical(const char *addr, char *out, size_t len)
 {
-    char buf[POLICY_ADDR_MAX];
-    surel_strlcpy(buf, addr ? addr : "", sizeof(buf));
-    char *p = surel_trim(buf);
-    size_t n = strlen(p);
-    if (n >= 2 && p[0] == '<' && p[n - 1] == '>') {
-        p[n - 1] = '\0';
-        p++;
-    }
-    surel_strlcpy(out, surel_trim(p), len);
+    if (address_envelope(addr, out, len) == 0)
+        return 0;
+    surel_strlcpy(out, addr != NULL ? addr : "", len);
+    return -1;
+}
+
+/* 2: the school's own domain; 1: a subdomain of it; 0: anything else. */
+static int school_domain(const struct policy_rules *pr, const char *domain)
+{
+    size_t n = strlen(domain), d = strlen(pr->domain);
+    if (strcmp(domain, pr->domain) == 0)
+        return 2;
+    return n > d && domain[n - d - 1] == '.' && strcmp(domain + n - d, pr->domain) == 0;
 }
 
 enum policy_addr_kind policy_classify(const struct policy_rules *pr, const char *addr,
                                       const char *username, char *local, size_t len)
 {
     char a[POLICY_ADDR_MAX];
-    bare_address(addr, a, sizeof(a));
     if (local != NULL && len > 0)
         local[0] = '\0';
+    if (canonical(addr, a, sizeof(a)) < 0)
+        return ADDR_INVALID;
     if (a[0] == '\0')
         return ADDR_NULL;
     char *at = strrchr(a, '@');
-    if (at == NULL || strcasecmp(at + 1, pr->domain) != 0)
-        return ADDR_OUTSIDE;
+    if (at == NULL || school_domain(pr, at + 1) != 2)
+        return ADDR_OUTSIDE;            /* no domain: this host's own users, not the roster */
     *at = '\0';
-    a[strcspn(a, "+")] = '\0';              /* recipient_delimiter */
+    a[strcspn(a, "+")] = '\0';         /* recipient_delimiter */
     surel_lower(a);
     if (local != NULL)
         surel_strlcpy(local, a, len);
     return username != NULL && strcmp(a, username) == 0 ? ADDR_OWN : ADDR_SCHOOL;
+}
+
+/* Is this domain the school's, a subdomain, or one written to look like them? */
+static int school_like(const struct policy_rules *pr, const char *domain)
+{
+    return school_domain(pr, domain) > 0 || lookalike_domain(domain, pr->domain);
+}
+
+int policy_claims_school(const struct policy_rules *pr, const char *addr)
+{
+    char a[POLICY_ADDR_MAX];
+    if (canonical(addr, a, sizeof(a)) < 0)
+        return 1;                       /* unreadable: assume the worst */
+    if (a[0] == '\0')
+        return 0;
+    char *at = strrchr(a, '@');
+    if (at == NULL)
+        return 1;                       /* Postfix completes it with this host's domain */
+    /* "sari@school"@elsewhere shows the school's address too. */
+    for (; at != NULL; *at = '\0', at = strrchr(a, '@'))
+        if (school_like(pr, at + 1))
+            return 1;
+    return 0;
+}
+
+/* Any byte outside ASCII? */
+static int has_8bit(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return 1;
+    return 0;
+}
+
+/* Would a Postfix with the percent hack or bang paths on deliver this to a
+ * school address?  surel's Postfix has both off; lists are guarded anyway. */
+static int routed_to_school(const struct policy_rules *pr, const char *addr, char *local,
+                            size_t len)
+{
+    char a[POLICY_ADDR_MAX], t[POLICY_ADDR_MAX];
+    if (canonical(addr, a, sizeof(a)) < 0)
+        return 0;
+    for (int hop = 0; hop < 8; hop++) {
+        char *at = strrchr(a, '@');
+        if (at != NULL)
+            *at = '\0';                 /* drop the outer host */
+        char *sep = strrchr(a, '@'), *bang = strchr(a, '!');
+        if (sep == NULL)
+            sep = strrchr(a, '%');
+        if (sep != NULL) {
+            *sep = '@';                 /* user%domain -> user@domain */
+        } else if (bang != NULL) {
+            *bang = '\0';               /* host!user -> user@host */
+            surel_strlcpy(t, bang + 1, sizeof(t));
+            size_t n = strlen(t);
+            if (n + 1 + strlen(a) >= sizeof(t))
+                return 0;
+            t[n] = '@';
+            surel_strlcpy(t + n + 1, a, sizeof(t) - n - 1);
+            surel_strlcpy(a, t, sizeof(a));
+        } else {
+            return 0;
+        }
+        if (policy_classify(pr, a, NULL, local, len) == ADDR_SCHOOL)
+            return 1;
+    }
+    return 0;
 }
 
 int policy_is_list(const char *local)
@@ -174,49 +251,109 @@ int policy_login(const struct policy_rules *pr, const struct policy_sender *s,
                      grad ? "has graduated" : "is suspended"));
 }
 
+/* Where a sender address stood, in Indonesian: "kepala From" or the envelope. */
+static const char *where_id(const char *header, char *buf, size_t len)
+{
+    if (header == NULL)
+        return "pengirim amplop";
+    snprintf(buf, len, "kepala %s", header);
+    return buf;
+}
+
 int policy_sender_address(const struct policy_rules *pr, const struct policy_sender *s,
-                          const char *addr, int may_send_as, int header,
+                          const char *addr, int may_send_as, const char *header,
                           struct policy_reply *out)
 {
-    char local[POLICY_ADDR_MAX], a[POLICY_ADDR_MAX], id[512], en[512];
+    char local[POLICY_ADDR_MAX], a[POLICY_ADDR_MAX], id[768], en[768], where[64], where_en[64];
     if (!s->authenticated)
-        return policy_anonymous_sender(pr, addr, out);
+        return policy_anonymous_sender(pr, s, addr, header, out);
     enum policy_addr_kind k = policy_classify(pr, addr, s->person.username, local, sizeof(local));
     if (k == ADDR_OWN || (k == ADDR_SCHOOL && pr->send_as_groups && may_send_as))
         return ok_reply(out);
-    bare_address(addr, a, sizeof(a));
+    canonical(addr, a, sizeof(a));
     return reply(out, POLICY_REJECT, header ? "send-as-header" : "send-as", "550", "5.7.1",
                  fmt(id, sizeof(id), "Anda masuk sebagai %s, jadi hanya boleh mengirim sebagai"
-                     " %s@%s, bukan sebagai <%s> (%s). Perbaiki alamat pengirim di aplikasi"
+                     " %s@%s, bukan sebagai <%.200s> (%s). Perbaiki alamat pengirim di aplikasi"
                      " surat Anda.", s->person.username, s->person.username, pr->domain, a,
-                     header ? "kepala From" : "pengirim amplop"),
+                     where_id(header, where, sizeof(where))),
                  fmt(en, sizeof(en), "You are logged in as %s, so you may send only as %s@%s,"
-                     " not as <%s> (%s). Fix the sender address in your mail program.",
+                     " not as <%.200s> (%s). Fix the sender address in your mail program.",
                      s->person.username, s->person.username, pr->domain, a,
-                     header ? "From header" : "envelope sender"));
+                     header ? fmt(where_en, sizeof(where_en), "%s header", header)
+                            : "envelope sender"));
 }
 
-int policy_anonymous_sender(const struct policy_rules *pr, const char *addr,
-                            struct policy_reply *out)
+int policy_anonymous_sender(const struct policy_rules *pr, const struct policy_sender *s,
+                            const char *addr, const char *header, struct policy_reply *out)
 {
-    char a[POLICY_ADDR_MAX], id[512], en[512];
-    if (!pr->school_sender_needs_login
-        || policy_classify(pr, addr, NULL, NULL, 0) != ADDR_SCHOOL)
+    char a[POLICY_ADDR_MAX], id[768], en[768], where[64], where_en[64];
+    if (!pr->school_sender_needs_login || s->trusted_relay || !policy_claims_school(pr, addr))
         return ok_reply(out);
-    bare_address(addr, a, sizeof(a));
-    return reply(out, POLICY_REJECT, "login-required", "550", "5.7.1",
-                 fmt(id, sizeof(id), "Alamat <%s> milik sekolah: masuk (login) dulu lewat"
-                     " port 587 untuk mengirim sebagai alamat itu.", a),
-                 fmt(en, sizeof(en), "The address <%s> belongs to the school: log in"
-                     " (port 587) to send as it.", a));
+    canonical(addr, a, sizeof(a));
+    return reply(out, POLICY_REJECT, header ? "login-required-header" : "login-required",
+                 "550", "5.7.1",
+                 fmt(id, sizeof(id), "Alamat <%.200s> (%s) milik sekolah: masuk (login) dulu"
+                     " lewat port 587 untuk mengirim sebagai alamat itu.", a,
+                     where_id(header, where, sizeof(where))),
+                 fmt(en, sizeof(en), "The address <%.200s> (%s) belongs to the school: log in"
+                     " (port 587) to send as it.", a,
+                     header ? fmt(where_en, sizeof(where_en), "%s header", header)
+                            : "envelope sender"));
 }
 
-/* Mail from outside (no login) to a class or role list. */
-static int outside_to_list(const struct policy_rules *pr, const char *local,
+int policy_bad_header(const char *name, const char *why, struct policy_reply *out)
+{
+    char id[768], en[768];
+    return reply(out, POLICY_REJECT, "header-syntax", "550", "5.7.1",
+                 fmt(id, sizeof(id), "Kepala %.40s tidak dapat dibaca (%.100s), jadi pengirimnya"
+                     " tidak dapat diperiksa. Perbaiki alamat di aplikasi surat Anda.", name, why),
+                 fmt(en, sizeof(en), "The %.40s header cannot be read (%.100s), so its sender"
+                     " cannot be checked. Fix the address in your mail program.", name, why));
+}
+
+int policy_no_from(const struct policy_sender *s, struct policy_reply *out)
+{
+    char id[768], en[768];
+    return reply(out, POLICY_REJECT, "from-missing", "550", "5.7.1",
+                 fmt(id, sizeof(id), "Pesan ini tidak menyebut alamat pengirim di kepala From."
+                     " Kirim dengan alamat Anda sendiri (%s) di kolom pengirim.",
+                     s->person.username),
+                 fmt(en, sizeof(en), "This message names no sender address in its From"
+                     " header. Send it with your own address (%s) as the sender.",
+                     s->person.username));
+}
+
+int policy_too_many_senders(size_t limit, struct policy_reply *out)
+{
+    char id[768], en[768];
+    return reply(out, POLICY_REJECT, "too-many-senders", "550", "5.7.1",
+                 fmt(id, sizeof(id), "Pesan ini menyebut lebih dari %zu alamat pengirim (From,"
+                     " Sender, Resent-From). Kirim dengan alamat Anda sendiri saja.", limit),
+                 fmt(en, sizeof(en), "This message names more than %zu sender addresses (From,"
+                     " Sender, Resent-From). Send with your own address only.", limit));
+}
+
+/* An address without a domain: its local part in lower case, or 0. */
+static int unqualified_local(const char *addr, char *local, size_t len)
+{
+    if (canonical(addr, local, len) < 0 || local[0] == '\0' || strchr(local, '@') != NULL)
+        return 0;
+    local[strcspn(local, "+")] = '\0';
+    surel_lower(local);
+    return 1;
+}
+
+/* Mail from outside (no login) to a class or role list, however written. */
+static int outside_to_list(const struct policy_rules *pr, const char *addr,
                            struct policy_reply *out)
 {
-    char id[512], en[512];
-    if (pr->lists_from_outside || !policy_is_list(local))
+    char local[POLICY_ADDR_MAX], id[768], en[768];
+    enum policy_addr_kind k = policy_classify(pr, addr, NULL, local, sizeof(local));
+    if (pr->lists_from_outside)
+        return ok_reply(out);
+    if (!(k == ADDR_SCHOOL && policy_is_list(local))
+        && !(unqualified_local(addr, local, sizeof(local)) && policy_is_list(local))
+        && !(routed_to_school(pr, addr, local, sizeof(local)) && policy_is_list(local)))
         return ok_reply(out);
     return reply(out, POLICY_REJECT, "list", "550", "5.7.1",
                  fmt(id, sizeof(id), "Daftar %s@%s hanya menerima surat dari dalam sekolah."
@@ -238,38 +375,61 @@ static void describe(const struct roster_person *p, char *id, size_t idlen, char
     }
 }
 
+/* The daily allowance of outside recipients is used up. */
+static int allowance_used(const struct policy_rules *pr, int role, long long used,
+                          struct policy_reply *out)
+{
+    char id[768], en[768];
+    long long lim = pr->daily_recipients[role];
+    return reply(out, POLICY_REJECT, "daily-recipients", "550", "5.7.1",
+                 fmt(id, sizeof(id), "Jatah harian surat ke luar sekolah sudah habis: %lld"
+                     " penerima di luar sekolah sehari untuk %s, terpakai %lld, sisa %lld."
+                     " Coba lagi besok.", lim, role_id[role], used,
+                     used < lim ? lim - used : 0),
+                 fmt(en, sizeof(en), "The daily allowance of mail to outside the school is"
+                     " used up: %lld outside recipients a day for %s, %lld used, %lld left."
+                     " Try again tomorrow.", lim, role_en[role], used,
+                     used < lim ? lim - used : 0));
+}
+
 int policy_recipient(const struct policy_rules *pr, const struct policy_sender *s,
                      const char *addr, const struct policy_usage *used,
                      struct policy_reply *out)
 {
-    char local[POLICY_ADDR_MAX], a[POLICY_ADDR_MAX], id[512], en[512], who_id[64], who_en[64];
+    char a[POLICY_ADDR_MAX], id[768], en[768], who_id[64], who_en[64];
+    char local[POLICY_ADDR_MAX];
     enum policy_addr_kind k = policy_classify(pr, addr, NULL, local, sizeof(local));
+    if (k == ADDR_INVALID)
+        return reply(out, POLICY_REJECT, "address-syntax", "550", "5.1.3",
+                     "Alamat penerima ini tidak dapat dibaca.",
+                     "This recipient address cannot be read.");
+    /* Roster addresses are ASCII; Unicode case folding (K, long s) must not
+     * turn another spelling into a list. */
+    if (k == ADDR_SCHOOL && has_8bit(local))
+        return reply(out, POLICY_REJECT, "address-syntax", "550", "5.1.3",
+                     "Alamat di sekolah ini hanya memakai huruf dan angka biasa (ASCII).",
+                     "Addresses at this school use plain letters and digits (ASCII) only.");
     if (!s->authenticated)
-        return k == ADDR_SCHOOL ? outside_to_list(pr, local, out) : ok_reply(out);
+        return outside_to_list(pr, addr, out);
     if (k != ADDR_OUTSIDE)
         return ok_reply(out);
     const struct roster_person *p = &s->person;
     int role = p->role >= 0 && p->role < ROLE_COUNT ? p->role : ROLE_STUDENT;
-    bare_address(addr, a, sizeof(a));
+    canonical(addr, a, sizeof(a));
     const char *dom = strrchr(a, '@');
     int dom_ok = dom != NULL && policy_word_in(pr->allowed_domains, dom + 1);
     describe(p, who_id, sizeof(who_id), who_en, sizeof(who_en));
     if (!dom_ok && !policy_external_allowed(pr, p))
         return reply(out, POLICY_REJECT, "external", "550", "5.7.1",
-                     fmt(id, sizeof(id), "Surat ke luar sekolah (ke <%s>) tidak diizinkan untuk"
-                         " %s. Kirim ke alamat di dalam sekolah, atau minta izin ke admin"
-                         " sekolah.", a, who_id),
-                     fmt(en, sizeof(en), "Mail to outside the school (to <%s>) is not allowed"
-                         " for %s. Write to a school address, or ask the school's"
+                     fmt(id, sizeof(id), "Surat ke luar sekolah (ke <%.200s>) tidak diizinkan"
+                         " untuk %s. Kirim ke alamat di dalam sekolah, atau minta izin ke"
+                         " admin sekolah.", a, who_id),
+                     fmt(en, sizeof(en), "Mail to outside the school (to <%.200s>) is not"
+                         " allowed for %s. Write to a school address, or ask the school's"
                          " administrator.", a, who_en));
-    long long lim = pr->daily_messages[role];
-    if (lim > 0 && used->messages >= lim)
-        return reply(out, POLICY_REJECT, "daily-messages", "550", "5.7.1",
-                     fmt(id, sizeof(id), "Jatah harian surat ke luar sekolah sudah habis:"
-                         " %lld pesan sehari untuk %s. Coba lagi besok.", lim, role_id[role]),
-                     fmt(en, sizeof(en), "The daily allowance of mail to outside the school is"
-                         " used up: %lld messages a day for %s. Try again tomorrow.", lim,
-                         role_en[role]));
+    long long lim = pr->daily_recipients[role];
+    if (lim > 0 && used->recipients >= lim)
+        return allowance_used(pr, role, used->recipients, out);
     return ok_reply(out);
 }
 
@@ -277,11 +437,11 @@ int policy_message(const struct policy_rules *pr, const struct policy_sender *s,
                    long long size, int outside, const struct policy_usage *used,
                    struct policy_reply *out)
 {
-    char id[512], en[512], sz[32], cap[32], left[32];
+    char id[768], en[768], sz[32], cap[32], left[32];
     if (!s->authenticated || outside <= 0)
         return ok_reply(out);
     int role = s->person.role >= 0 && s->person.role < ROLE_COUNT ? s->person.role : ROLE_STUDENT;
-    long long lim = pr->daily_bytes[role];
+    long long lim = pr->daily_bytes[role], rlim = pr->daily_recipients[role];
     /* Sizes in words first: the two texts are built in unspecified order. */
     human(size, sz, sizeof(sz));
     human(pr->max_size, cap, sizeof(cap));
@@ -294,6 +454,9 @@ int policy_message(const struct policy_rules *pr, const struct policy_sender *s,
                      fmt(en, sizeof(en), "This message is %s; mail to outside the school may be"
                          " at most %s, because the school's Internet link is slow and costly."
                          " Shrink the attachment or send a link instead.", sz, cap));
+    /* Another message may have used the allowance since RCPT TO. */
+    if (rlim > 0 && used->recipients + outside > rlim)
+        return allowance_used(pr, role, used->recipients, out);
     if (lim > 0 && used->bytes + size > lim) {
         human(lim, cap, sizeof(cap));
         return reply(out, POLICY_REJECT, "daily-bytes", "550", "5.7.1",
@@ -309,10 +472,68 @@ int policy_message(const struct policy_rules *pr, const struct policy_sender *s,
 
 void policy_tempfail(struct policy_reply *out, const char *what)
 {
-    char id[512], en[512];
+    char id[768], en[768];
     reply(out, POLICY_TEMPFAIL, "tempfail", "451", "4.3.0",
           fmt(id, sizeof(id), "Aturan surat sekolah sementara tidak dapat diperiksa (%s)."
               " Surat Anda tidak hilang: coba kirim lagi sebentar lagi.", what),
           fmt(en, sizeof(en), "The school's mail rules cannot be checked right now (%s)."
               " Nothing is lost: try sending again shortly.", what));
+}
+
+/* Does the address (raw bytes, family af) lie in "net/prefix" or equal "net"? */
+static int in_net(int af, const unsigned char *ip, const char *spec)
+{
+    char net[64];
+    unsigned char want[16];
+    const char *slash = strchr(spec, '/');
+    size_t n = slash != NULL ? (size_t)(slash - spec) : strlen(spec);
+    int bits = af == AF_INET ? 32 : 128;
+    if (n >= sizeof(net))
+        return 0;
+    memcpy(net, spec, n);
+    net[n] = '\0';
+    if (inet_pton(af, net, want) != 1)
+        return 0;
+    if (slash != NULL) {
+        char *end;
+        long b = strtol(slash + 1, &end, 10);
+        if (*end != '\0' || b < 0 || b > bits)
+            return 0;
+        bits = (int)b;
+    }
+    for (int i = 0; i < bits; i++) {
+        int mask = 0x80 >> (i % 8);
+        if ((ip[i / 8] & mask) != (want[i / 8] & mask))
+            return 0;
+    }
+    return 1;
+}
+
+int policy_trusted_client(const struct policy_rules *pr, const char *client_addr)
+{
+    unsigned char ip[16];
+    char word[64];
+    int af = AF_INET;
+    const char *c = client_addr;
+    if (c == NULL || *c == '\0')
+        return 0;
+    if (strncasecmp(c, "IPv6:", 5) == 0)
+        c += 5;
+    if (inet_pton(AF_INET, c, ip) != 1) {
+        af = AF_INET6;
+        if (inet_pton(AF_INET6, c, ip) != 1)
+            return 0;
+    }
+    for (const char *p = pr->trusted_relays; *p != '\0';) {
+        p += strspn(p, " ,\t");
+        size_t w = strcspn(p, " ,\t");
+        if (w > 0 && w < sizeof(word)) {
+            memcpy(word, p, w);
+            word[w] = '\0';
+            if (in_net(af, ip, word))
+                return 1;
+        }
+        p += w;
+    }
+    return 0;
 }

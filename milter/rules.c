@@ -22,6 +22,32 @@ static int copy(char *dst, size_t len, const char *src, const char *what, char *
     return 0;
 }
 
+/* Every word of [policy] trusted_relays must be an address or address/prefix. */
+static int check_relays(const char *list, char *err, size_t errlen)
+{
+    struct policy_rules probe;
+    char word[64];
+    for (const char *p = list; *p != '\0';) {
+        p += strspn(p, " ,\t");
+        size_t w = strcspn(p, " ,\t");
+        if (w == 0)
+            break;
+        memset(&probe, 0, sizeof(probe));
+        snprintf(word, sizeof(word), "%.*s", (int)w, p);
+        surel_strlcpy(probe.trusted_relays, word, sizeof(probe.trusted_relays));
+        char *slash = strchr(word, '/');
+        if (slash != NULL)
+            *slash = '\0';
+        if (w >= sizeof(word) || !policy_trusted_client(&probe, word)) {
+            snprintf(err, errlen, "[policy] trusted_relays: \"%.*s\" is not an IPv4 or IPv6"
+                     " address, with or without /prefix", (int)w, p);
+            return -1;
+        }
+        p += w;
+    }
+    return 0;
+}
+
 /* The per-role keys: external_ROLE, daily_messages_ROLE, daily_bytes_ROLE. */
 static void load_roles(const struct surel_config *cfg, struct policy_rules *pr)
 {
@@ -31,7 +57,7 @@ static void load_roles(const struct surel_config *cfg, struct policy_rules *pr)
         snprintf(key, sizeof(key), "external_%s", role);
         pr->external[r] = surel_config_bool(cfg, "policy", key);
         snprintf(key, sizeof(key), "daily_messages_%s", role);
-        pr->daily_messages[r] = surel_config_int(cfg, "policy", key);
+        pr->daily_recipients[r] = surel_config_int(cfg, "policy", key);
         snprintf(key, sizeof(key), "daily_bytes_%s", role);
         pr->daily_bytes[r] = surel_config_int(cfg, "policy", key);
     }
@@ -66,6 +92,10 @@ int rules_load(const struct surel_config *cfg, struct policy_rules *pr,
         || copy(pr->allowed_domains, sizeof(pr->allowed_domains),
                 surel_config_str(cfg, "policy", "external_allowed_domains"),
                 "[policy] external_allowed_domains", err, errlen) < 0
+        || copy(pr->trusted_relays, sizeof(pr->trusted_relays),
+                surel_config_str(cfg, "policy", "trusted_relays"),
+                "[policy] trusted_relays", err, errlen) < 0
+        || check_relays(pr->trusted_relays, err, errlen) < 0
         || copy(ms->socket, sizeof(ms->socket), surel_config_str(cfg, "milter", "socket"),
                 "[milter] socket", err, errlen) < 0
         || copy(ms->user, sizeof(ms->user), surel_config_str(cfg, "milter", "user"),
@@ -77,5 +107,8 @@ int rules_load(const struct surel_config *cfg, struct policy_rules *pr,
         || copy(ms->roster_db, sizeof(ms->roster_db), surel_config_str(cfg, "roster", "db"),
                 "[roster] db", err, errlen) < 0)
         return -1;
+    surel_lower(pr->domain);            /* compared with canonical addresses */
+    for (size_t n = strlen(pr->domain); n > 0 && pr->domain[n - 1] == '.'; n--)
+        pr->domain[n - 1] = '\0';
     return 0;
 }

@@ -118,6 +118,7 @@ int store_usage(const char *username, long long when, struct policy_usage *u)
             rc = -1;
         } else {
             u->messages = d.messages;
+            u->recipients = d.recipients;
             u->bytes = d.bytes;
         }
     }
@@ -125,14 +126,14 @@ int store_usage(const char *username, long long when, struct policy_usage *u)
     return rc;
 }
 
-int store_count(const char *username, long long when, long long bytes)
+int store_count(const char *username, long long when, long long bytes, long long recipients)
 {
     char day[16];
     int rc = -1;
     usage_day_of(when, day, sizeof(day));
     pthread_mutex_lock(&st.lock);
     if (usage_handle() != NULL) {
-        rc = usage_add(st.usage, day, username, 1, bytes);
+        rc = usage_add(st.usage, day, username, 1, bytes, recipients);
         if (rc < 0) {
             usage_failed("update");
             rc = -1;

@@ -11,7 +11,8 @@
  *	int	store_may_send_as(const char *username, const char *group);
  *	int	store_usage(const char *username, long long when,
  *			struct policy_usage *u);
- *	int	store_count(const char *username, long long when, long long bytes);
+ *	int	store_count(const char *username, long long when, long long bytes,
+ *			long long recipients);
  *	void	store_close(void);
  * DESCRIPTION
  *	One read-only roster connection and one usage connection, shared by
@@ -39,7 +40,7 @@ void store_init(const char *roster_db, const char *usage_db, int busy_ms);
 int store_person(const char *username, struct roster_person *p);
 int store_may_send_as(const char *username, const char *group);
 int store_usage(const char *username, long long when, struct policy_usage *u);
-int store_count(const char *username, long long when, long long bytes);
+int store_count(const char *username, long long when, long long bytes, long long recipients);
 void store_close(void);
 
 #endif

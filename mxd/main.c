@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -367,6 +368,17 @@ static void check_timing(const struct surel_config *cfg, long long ttl, long lon
                     surel_config_line(cfg, "mxd", "route_ttl"), ttl, again);
 }
 
+/* The client cap from the soft descriptor limit (systemd: LimitNOFILE). */
+static int client_cap(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+        surel_warn("getrlimit(RLIMIT_NOFILE): %s; assuming 1024 descriptors", strerror(errno));
+        rl.rlim_cur = 1024;
+    }
+    return mxd_client_cap(rl.rlim_cur == RLIM_INFINITY ? ~0ULL : (unsigned long long)rl.rlim_cur);
+}
+
 /* Fill ctx from the configuration and the opened table. */
 static int setup_ctx(struct mxd_ctx *ctx, const struct surel_config *cfg, struct routes *rt)
 {
@@ -376,6 +388,8 @@ static int setup_ctx(struct mxd_ctx *ctx, const struct surel_config *cfg, struct
     ctx->flush_again = surel_config_int(cfg, "mxd", "flush_again");
     ctx->postqueue = surel_config_str(cfg, "mxd", "postqueue");
     ctx->config_dir = surel_config_str(cfg, "mxd", "postfix_config_dir");
+    ctx->idle_timeout = surel_config_int(cfg, "mxd", "idle_timeout");
+    ctx->max_clients = client_cap();
     check_timing(cfg, ctx->ttl, ctx->flush_again);
     return mxd_rate_init(&ctx->rate, 4096, (int)surel_config_int(cfg, "mxd", "max_failures"),
                          surel_config_int(cfg, "mxd", "failure_window"),
@@ -435,8 +449,10 @@ static int cmd_serve(const struct surel_config *cfg, const char *db)
     if (setup_ctx(&ctx, cfg, rt) < 0)
         surel_fatal(EX_OSERR, "out of memory");
     ctx.flush_fd = flush_fd;
-    surel_info("listening on %s, route table %s, route ttl %llds, second flush after %llds",
-               sock, db, ctx.ttl, ctx.flush_again);
+    surel_info("listening on %s, route table %s, route ttl %llds, second flush after %llds, "
+               "up to %d policy connections (descriptor limit minus %d), idle ones closed "
+               "after %llds", sock, db, ctx.ttl, ctx.flush_again, ctx.max_clients,
+               MXD_FD_RESERVE, ctx.idle_timeout);
     int rc = mxd_serve(lfd, &ctx);
     stop_flush_helper(flush_fd, helper);
     close(lfd);

@@ -51,18 +51,41 @@ static void set_attr(struct mxd_request *req, const char *name, size_t nlen,
     }
 }
 
+/* Refuse the line p..eol if it holds a NUL: C strings would cut it short. */
+static int line_has_nul(struct mxd_request *req, const char *p, const char *eq,
+                        const char *eol, int lineno)
+{
+    const char *nul = memchr(p, '\0', (size_t)(eol - p));
+    if (nul == NULL)
+        return 0;
+    if (eq == NULL || nul < eq)
+        snprintf(req->error, sizeof(req->error), "line %d: NUL byte in an attribute name",
+                 lineno);
+    else
+        snprintf(req->error, sizeof(req->error), "line %d: NUL byte in the value of '%.*s'",
+                 lineno, (int)(eq - p < 40 ? eq - p : 40), p);
+    return 1;
+}
+
 int mxd_request_parse(const char *block, size_t len, struct mxd_request *req)
 {
     const char *p = block, *end = block + len;
+    int lineno = 0;
     memset(req, 0, sizeof(*req));
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *eol = nl ? nl : end;
+        lineno++;
         if (eol == p)
             break;                          /* the empty line ends the block */
         const char *eq = memchr(p, '=', (size_t)(eol - p));
-        if (eq == NULL || eq == p)
+        if (line_has_nul(req, p, eq, eol, lineno))
             return -1;
+        if (eq == NULL || eq == p) {
+            snprintf(req->error, sizeof(req->error), "line %d: not a name=value attribute",
+                     lineno);
+            return -1;
+        }
         set_attr(req, p, (size_t)(eq - p), eq + 1, (size_t)(eol - eq - 1));
         p = nl ? nl + 1 : end;
     }
@@ -91,6 +114,8 @@ enum mxd_verdict mxd_decide(const struct mxd_request *req, int locked_out,
         return MXD_TEMPFAIL;
     if (rc == 0 || strcmp(login, req->sasl_username) != 0)
         return MXD_NOTOWNER;
+    if (routes_address_refusal(req->client_address) != NULL)
+        return MXD_BADADDRESS;
     return MXD_ACCEPT;
 }
 
@@ -104,6 +129,7 @@ size_t mxd_response(enum mxd_verdict v, char *out, size_t len)
         [MXD_NOTOWNER] = "REJECT not authorized to flush this domain",
         [MXD_LOCKEDOUT] = "450 4.7.1 too many refused ETRN attempts; try again later",
         [MXD_TEMPFAIL] = "451 4.3.0 route table unavailable; try again later",
+        [MXD_BADADDRESS] = "REJECT this client address cannot be a mail route",
     };
     int n = snprintf(out, len, "action=%s\n\n", action[v]);
     return n < 0 || (size_t)n >= len ? 0 : (size_t)n;
@@ -117,6 +143,7 @@ const char *mxd_verdict_name(enum mxd_verdict v)
         [MXD_NOTOWNER] = "refused: login does not own the domain",
         [MXD_LOCKEDOUT] = "deferred: locked out after repeated refusals",
         [MXD_TEMPFAIL] = "deferred: route table unavailable",
+        [MXD_BADADDRESS] = "refused: client address cannot be a route",
     };
     return names[v];
 }

@@ -14,10 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -26,13 +28,25 @@
 #include "server.h"
 #include "util.h"
 
-#define MAX_CLIENTS 1024
 #define REQ_MAX 8192
+#define ACCEPT_BATCH 64         /* connections accepted per wake-up at most */
 
 struct client {
     int fd;
+    long long last_ms;          /* monotonic time it last sent something */
     size_t len;
     char buf[REQ_MAX];
+};
+
+/* The clients of mxd_serve() and what it knows about running short. */
+struct loop {
+    struct client **clients;
+    struct pollfd *pfd;         /* [0] the listener, [i + 1] clients[i] */
+    int n, cap;
+    int short_logged;           /* a shortage was logged, its end not yet */
+    int evicted_for_error;      /* closed one for EMFILE in this wake-up */
+    long long paused_until_ms;  /* the listener is not polled before this */
+    unsigned long evicted;      /* connections closed to make room */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -122,7 +136,7 @@ size_t mxd_handle(struct mxd_ctx *ctx, const char *block, size_t len, long long 
     struct mxd_request req;
     char ka[200], kl[200];
     if (mxd_request_parse(block, len, &req) < 0) {
-        surel_warn("malformed policy request; closing the connection");
+        surel_warn("malformed policy request (%s); closing the connection", req.error);
         return 0;
     }
     rate_keys(&req, ka, kl, sizeof(ka));
@@ -138,6 +152,11 @@ size_t mxd_handle(struct mxd_ctx *ctx, const char *block, size_t len, long long 
         surel_info("ETRN %s from %s login %s: accepted, route [%s] for %llds",
                    req.etrn_domain, req.client_address, req.sasl_username,
                    req.client_address, ctx->ttl);
+    } else if (v == MXD_BADADDRESS) {
+        ctx->refused++;
+        surel_warn("ETRN %s from %s login %s: %s (%s); route table unchanged",
+                   req.etrn_domain, req.client_address, req.sasl_username,
+                   mxd_verdict_name(v), routes_address_refusal(req.client_address));
     } else if (v != MXD_DUNNO) {
         ctx->refused++;
         surel_warn("ETRN %s from %s login %s: %s", req.etrn_domain, req.client_address,
@@ -159,11 +178,16 @@ static int serve_buffer(struct mxd_ctx *ctx, struct client *c)
         memmove(c->buf, c->buf + blen, c->len - blen);
         c->len -= blen;
     }
-    return c->len == sizeof(c->buf) ? -1 : 0;   /* a request that never ends */
+    if (c->len == sizeof(c->buf)) {
+        surel_warn("policy request longer than %d bytes without its empty line; "
+                   "closing the connection", REQ_MAX);
+        return -1;
+    }
+    return 0;
 }
 
 /* Read what a client sent and answer it; -1 when it is gone. */
-static int client_readable(struct mxd_ctx *ctx, struct client *c)
+static int client_readable(struct mxd_ctx *ctx, struct client *c, long long now_ms)
 {
     ssize_t n = recv(c->fd, c->buf + c->len, sizeof(c->buf) - c->len, 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
@@ -171,28 +195,203 @@ static int client_readable(struct mxd_ctx *ctx, struct client *c)
     if (n <= 0)
         return -1;
     c->len += (size_t)n;
+    c->last_ms = now_ms;
     return serve_buffer(ctx, c);
 }
 
-/* Accept new smtpd connections into free slots. */
-static void accept_clients(int lfd, struct client **clients, int *nclients)
+/* Milliseconds on the monotonic clock (idle times must not jump with the date). */
+static long long mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int mxd_client_cap(unsigned long long soft)
+{
+    unsigned long long cap = soft > 2 * MXD_FD_RESERVE ? soft - MXD_FD_RESERVE : soft / 2;
+    if (cap > MXD_CLIENTS_CEILING)
+        cap = MXD_CLIENTS_CEILING;
+    return cap < 1 ? 1 : (int)cap;
+}
+
+/* Allocate the client table and poll set for cap clients; -1 when out of memory. */
+static int loop_init(struct loop *lp, int cap)
+{
+    memset(lp, 0, sizeof(*lp));
+    lp->cap = cap;
+    lp->clients = calloc((size_t)cap, sizeof(*lp->clients));
+    lp->pfd = calloc((size_t)cap + 1, sizeof(*lp->pfd));
+    if (lp->clients == NULL || lp->pfd == NULL) {
+        free(lp->clients);
+        free(lp->pfd);
+        return -1;
+    }
+    return 0;
+}
+
+/* Drop client i: close it and fill its slot with the last one. */
+static void drop_client(struct loop *lp, int i)
+{
+    close(lp->clients[i]->fd);
+    free(lp->clients[i]);
+    lp->clients[i] = lp->clients[--lp->n];
+    lp->paused_until_ms = 0;    /* a descriptor is free again: listen again */
+}
+
+/* Close every client and free the table. */
+static void loop_free(struct loop *lp)
+{
+    while (lp->n > 0)
+        drop_client(lp, lp->n - 1);
+    free(lp->clients);
+    free(lp->pfd);
+}
+
+/* Index of the client silent longest (a half-sent request does not protect it), or -1. */
+static int oldest_client(const struct loop *lp)
+{
+    int best = -1;
+    for (int i = 0; i < lp->n; i++)
+        if (best < 0 || lp->clients[i]->last_ms < lp->clients[best]->last_ms)
+            best = i;
+    return best;
+}
+
+/* Log the start of a shortage once per episode: what ran out and what is done. */
+static void note_shortage(struct loop *lp, const char *what)
+{
+    if (lp->short_logged)
+        return;
+    lp->short_logged = 1;
+    surel_warn("%s (%d policy connections open, cap %d): closing the connection silent "
+               "longest for each new one until connections leave; smtpd reconnects by itself",
+               what, lp->n, lp->cap);
+}
+
+/* Log, once, that a connection was accepted without closing another. */
+static void note_recovery(struct loop *lp)
+{
+    if (!lp->short_logged)
+        return;
+    lp->short_logged = 0;
+    surel_info("policy connections accepted again without closing others (%d open, cap %d)",
+               lp->n, lp->cap);
+}
+
+/* Close the client silent longest to make room; 0 if there was none. */
+static int evict_oldest(struct loop *lp)
+{
+    int i = oldest_client(lp);
+    if (i < 0)
+        return 0;
+    surel_debug("closing the policy connection silent for %llds to make room",
+                (mono_ms() - lp->clients[i]->last_ms) / 1000);
+    drop_client(lp, i);
+    lp->evicted++;
+    return 1;
+}
+
+/* Re-read the descriptor limit (prlimit(1) may lower it under us): lower the cap to
+ * it and close the connections silent longest above it; 1 if the cap fell. */
+static int follow_limit(struct loop *lp)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return 0;
+    int cap = mxd_client_cap(rl.rlim_cur == RLIM_INFINITY ? ~0ULL
+                             : (unsigned long long)rl.rlim_cur);
+    if (cap >= lp->cap)
+        return 0;
+    surel_warn("descriptor limit lowered to %llu while running: at most %d policy "
+               "connections now, closing %d", (unsigned long long)rl.rlim_cur, cap,
+               lp->n > cap ? lp->n - cap : 0);
+    lp->cap = cap;
+    while (lp->n > lp->cap)
+        evict_oldest(lp);
+    return 1;
+}
+
+/* accept4() failed with err: make room or stop polling the listener; 1 to retry. */
+static int accept_failed(struct loop *lp, int err)
+{
+    if (err == EINTR || err == ECONNABORTED)
+        return 1;
+    if (err == EAGAIN || err == EWOULDBLOCK)
+        return 0;
+    if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM) {
+        note_shortage(lp, err == EMFILE ? "out of file descriptors"
+                      : err == ENFILE ? "the system's file table is full" : "out of memory");
+        if (err == EMFILE && follow_limit(lp))
+            return 1;
+        /* EMFILE is ours alone: each close frees a descriptor for accept4(), so
+         * close until it succeeds (the limit may have been lowered under us).
+         * ENFILE and memory are shared: one close per wake-up, never all. */
+        if ((err == EMFILE || !lp->evicted_for_error) && evict_oldest(lp)) {
+            lp->evicted_for_error = 1;
+            return 1;
+        }
+    } else {
+        surel_error("accept: %s; not accepting policy connections for a second",
+                    strerror(err));
+    }
+    lp->paused_until_ms = mono_ms() + 1000;  /* nothing to free: wait, do not spin */
+    return 0;
+}
+
+/* Accept new smtpd connections; at the cap, close the client silent longest.
+ *
+ * Why close rather than stop accepting: each smtpd process keeps one policy
+ * connection and, when it finds that connection closed, simply reconnects
+ * (smtpd_policy_service_max_idle/_try_limit), so closing the connection
+ * silent longest costs one smtpd a reconnect.  Leaving the listener alone
+ * instead would make every new ETRN wait for smtpd's policy timeout and end
+ * in 451, for as long as idle clients hold every slot.  This is what
+ * Postfix's own servers do in spirit: a cap on clients (process_limit) and
+ * a time limit on idle ones (max_idle, here [mxd] idle_timeout). */
+static void accept_clients(int lfd, struct loop *lp)
 {
     int fd;
-    while ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0) {
-        if (*nclients == MAX_CLIENTS) {
-            surel_warn("%d policy connections open; refusing another", MAX_CLIENTS);
-            close(fd);
-            continue;
+    lp->evicted_for_error = 0;
+    for (int k = 0; k < ACCEPT_BATCH; k++) {    /* a flood must not starve the others */
+        if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) < 0) {
+            if (accept_failed(lp, errno))
+                continue;
+            return;
+        }
+        int room = lp->n < lp->cap && !lp->evicted_for_error;
+        if (lp->n == lp->cap) {
+            note_shortage(lp, "policy connection cap reached");
+            evict_oldest(lp);
         }
         struct client *c = malloc(sizeof(*c));
         if (c == NULL) {
+            surel_warn("out of memory: closing a new policy connection");
             close(fd);
             continue;
         }
-        c->fd = fd;
-        c->len = 0;
-        clients[(*nclients)++] = c;
+        *c = (struct client){.fd = fd, .last_ms = mono_ms()};
+        lp->clients[lp->n++] = c;
+        if (room)
+            note_recovery(lp);
     }
+}
+
+/* Close clients silent for longer than the idle timeout; log how many. */
+static void close_idle(const struct mxd_ctx *ctx, struct loop *lp, long long now_ms)
+{
+    int closed = 0;
+    if (ctx->idle_timeout <= 0)
+        return;
+    for (int i = lp->n - 1; i >= 0; i--) {
+        if (now_ms - lp->clients[i]->last_ms >= ctx->idle_timeout * 1000) {
+            drop_client(lp, i);
+            closed++;
+        }
+    }
+    if (closed > 0)
+        surel_info("closed %d policy connection%s silent for %llds ([mxd] idle_timeout)",
+                   closed, closed == 1 ? "" : "s", ctx->idle_timeout);
 }
 
 /* Start the second flushes that are due; reap children that ended. */
@@ -232,14 +431,6 @@ static int poll_timeout(const struct mxd_ctx *ctx)
     return next <= now ? 0 : 1000;
 }
 
-/* Drop client i: close it and fill its slot with the last one. */
-static void drop_client(struct client **clients, int *nclients, int i)
-{
-    close(clients[i]->fd);
-    free(clients[i]);
-    clients[i] = clients[--*nclients];
-}
-
 /* Ignore SIGPIPE; stop on SIGTERM/SIGINT. */
 static void install_signals(void)
 {
@@ -250,30 +441,46 @@ static void install_signals(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* Fill the poll set: the listener (unless paused), then every client. */
+static nfds_t fill_pollset(int lfd, struct loop *lp, long long now_ms)
+{
+    int listening = lp->paused_until_ms <= now_ms;
+    lp->pfd[0] = (struct pollfd){.fd = listening ? lfd : -1, .events = POLLIN};
+    for (int i = 0; i < lp->n; i++)
+        lp->pfd[i + 1] = (struct pollfd){.fd = lp->clients[i]->fd, .events = POLLIN};
+    return (nfds_t)lp->n + 1;
+}
+
 int mxd_serve(int lfd, struct mxd_ctx *ctx)
 {
-    static struct client *clients[MAX_CLIENTS];
-    static struct pollfd pfd[MAX_CLIENTS + 1];
-    int nclients = 0;
+    struct loop lp;
+    if (loop_init(&lp, ctx->max_clients > 0 ? ctx->max_clients : 1) < 0) {
+        surel_error("out of memory for %d policy connections", ctx->max_clients);
+        return -1;
+    }
+    int rc = 0;
     install_signals();
     while (!stop_requested) {
-        pfd[0] = (struct pollfd){.fd = lfd, .events = POLLIN};
-        for (int i = 0; i < nclients; i++)
-            pfd[i + 1] = (struct pollfd){.fd = clients[i]->fd, .events = POLLIN};
-        int n = poll(pfd, (nfds_t)nclients + 1, poll_timeout(ctx));
+        nfds_t nfds = fill_pollset(lfd, &lp, mono_ms());
+        int n = poll(lp.pfd, nfds, poll_timeout(ctx));
+        if (n < 0 && errno == EINVAL && follow_limit(&lp))
+            continue;           /* more descriptors polled than the new limit allows */
         if (n < 0 && errno != EINTR) {
             surel_error("poll: %s", strerror(errno));
+            rc = -1;
             break;
         }
-        for (int i = nclients - 1; n > 0 && i >= 0; i--)
-            if (pfd[i + 1].revents && client_readable(ctx, clients[i]) < 0)
-                drop_client(clients, &nclients, i);
-        if (n > 0 && pfd[0].revents)
-            accept_clients(lfd, clients, &nclients);
+        long long now_ms = mono_ms();
+        for (int i = lp.n - 1; n > 0 && i >= 0; i--)
+            if (lp.pfd[i + 1].revents && client_readable(ctx, lp.clients[i], now_ms) < 0)
+                drop_client(&lp, i);
+        if (n > 0 && lp.pfd[0].revents)
+            accept_clients(lfd, &lp);
+        close_idle(ctx, &lp, now_ms);
         run_flushes(ctx);
     }
-    while (nclients > 0)
-        drop_client(clients, &nclients, nclients - 1);
-    surel_info("stopping: %lu ETRN accepted, %lu refused", ctx->accepted, ctx->refused);
-    return 0;
+    loop_free(&lp);
+    surel_info("stopping: %lu ETRN accepted, %lu refused; %lu policy connections closed "
+               "to make room", ctx->accepted, ctx->refused, lp.evicted);
+    return rc;
 }

@@ -81,11 +81,16 @@ dial_delay=1
 EOF
 }
 
-# dc_ini_set SECTION KEY VALUE: set one key (added to its section if absent).
+# dc_ini_set SECTION KEY VALUE: set one key (added to its section if absent),
+# quoted as surel-setup's ini_quote does when iniparser would not read it as is.
 dc_ini_set() {
 	python3 - "$T/surel.ini" "$1" "$2" "$3" <<'PY'
-import sys
+import re, sys
 path, sec, key, val = sys.argv[1:]
+if re.search(r"[;#\"'\\]|^\s|\s$", val):
+    q = "'" if '"' in val else '"'
+    assert q not in val, "a value with both kinds of quote cannot be written"
+    val = q + val + q
 out, cur, done = [], None, False
 for l in open(path).read().splitlines():
     s = l.strip()

@@ -9,6 +9,10 @@
 #	ml_kill_milter			SIGKILL (a milter that died)
 #	ml_pass MSG / ml_fail MSG	report a check
 #	ml_usage USER			"MESSAGES BYTES" of today's outside mail
+#	ml_world [KEY=VALUE...]		Postfix + Dovecot + milter in a namespace
+#	submit USER SWAKS-ARGS...	swaks to port 587 as USER (after ml_world)
+#	outside SWAKS-ARGS...		swaks to port 25 without a login
+#	expect_delivered USER SUBJECT N	N copies in USER's INBOX, read over IMAP
 # DESCRIPTION
 #	ml_setup makes $ML_DIR (mktemp -d, 0755), $ML_INI for the school
 #	smpn1.sch.id with the roster, credentials and usage store in
@@ -21,6 +25,13 @@
 #	  sari.wulandari	teacher, may send as the group osis
 #	with the passwords in $ML_DIR/pw.USER.  The EXIT trap stops the
 #	milter; tests add their own cleanups with ml_on_exit.
+#
+#	ml_world starts, in namespace $NS_S (server $SERVER, 192.0.2.1), a
+#	private Postfix ($PF) with the shipped etc/postfix snippets
+#	(submission with Dovecot SASL, the roster's tables, LMTP, the
+#	milter; KEY=VALUE are further main.cf settings), a private Dovecot
+#	($DC) with the roster module, and the
+#	milter; clients run in $NS_C (192.0.2.2).  $D is the school's domain.
 # DIAGNOSTICS
 #	ml_fail prints "FAIL: ..." with the milter's log tail and exits 1.
 
@@ -176,4 +187,89 @@ ml_postfix_apply() {
 	grep -v '^#' "$src/master.cf.surel" >>"$pf/etc/master.cf"
 	# The milter's socket directory below the chroot: setgid postfix.
 	install -d -o nobody -g postfix -m 2750 "$pf/spool/surel"
+}
+
+# ml_world [KEY=VALUE...]: a school's Postfix, Dovecot and milter in a
+# namespace; the client namespace beside it.  Stopped by the EXIT trap.
+ml_world() {
+	. "$SUREL_SRC_DIR/tests/lib/netns.sh"
+	. "$SUREL_SRC_DIR/tests/lib/postfix.sh"
+	. "$SUREL_SRC_DIR/tests/lib/dovecot.sh"
+	D=$ML_DOMAIN
+	SERVER=192.0.2.1
+	NS_S=sml-s-$$
+	NS_C=sml-c-$$
+	PF=$ML_DIR/postfix
+	DC=$ML_DIR/dovecot
+	ml_on_exit "ns_delete $NS_S $NS_C"
+	ns_pair "$NS_S" "$SERVER/24" "$NS_C" 192.0.2.2/24
+
+	echo "setup: private Postfix with the shipped snippets"
+	ml_on_exit "pf_stop $PF"
+	pf_init "$PF" "mail.$D" all
+	ml_postfix_apply "$PF"
+	# No ISP here: the smarthost is a documentation address, never reached.
+	pf_conf "$PF" "relayhost=[203.0.113.25]:587" "smtp_sasl_password_maps=" "$@"
+	pf_start "$PF" "$NS_S"
+
+	echo "setup: private Dovecot (roster auth, LMTP and SASL in Postfix's spool)"
+	ml_on_exit "dovecot_stop $DC"
+	export DOVECOT_NETNS=$NS_S DOVECOT_TLS_DIR=$ML_DIR/tls
+	export DOVECOT_EXTRA="
+service auth {
+  unix_listener $PF/spool/private/auth {
+    mode = 0660
+    user = postfix
+    group = postfix
+  }
+}
+service lmtp {
+  unix_listener $PF/spool/private/dovecot-lmtp {
+    mode = 0600
+    user = postfix
+    group = postfix
+  }
+}"
+	dovecot_start "$DC" "$ML_INI" "$SERVER"
+	ml_start_milter "$PF/spool/surel/milter.sock"
+}
+
+# submit USER ARGS...: swaks from the client namespace to port 587 as USER
+# (STARTTLS first: submission takes no login before it; inside TLS swaks
+# shows replies as "<~ " and refusals as "<~* ", not "<- " and "<** ").
+submit() {
+	local user=$1
+	shift
+	ns_exec "$NS_C" swaks --server "$SERVER:587" -tls --auth PLAIN --auth-user "$user" \
+		--auth-password "$(cat "$ML_DIR/pw.$user")" --timeout 30 "$@" 2>&1
+}
+
+# outside ARGS...: swaks from the client namespace to port 25, no login.
+outside() {
+	ns_exec "$NS_C" swaks --server "$SERVER:25" --timeout 30 "$@" 2>&1
+}
+
+# imap_count USER SUBJECT: how many messages in USER's INBOX have SUBJECT.
+imap_count() {
+	local out
+	out=$(ns_exec "$NS_C" curl -sS --max-time 20 --ssl-reqd -k "imap://$SERVER:143/INBOX" \
+		-u "$1:$(cat "$ML_DIR/pw.$1")" -X "SEARCH SUBJECT \"$2\"") ||
+		ml_fail "IMAP search as $1 failed: $out"
+	out=$(tr -d '\r' <<<"$out" | sed -n 's/^\* SEARCH *//p')
+	wc -w <<<"$out"
+}
+
+# expect_delivered USER SUBJECT N: N copies in USER's mailbox (IMAP), once
+# nothing for USER is left in the queue (polled, at most 30 s).
+expect_delivered() {
+	local i n=0
+	for ((i = 0; i < 150; i++)); do
+		if ! pf_queue_json "$PF" | grep -q "\"address\": \"$1@$D\""; then
+			n=$(imap_count "$1" "$2")
+			[ "$n" -ge "$3" ] && break
+		fi
+		sleep 0.2
+	done
+	[ "$n" = "$3" ] || ml_fail "expected $3 message(s) '$2' in $1's INBOX over IMAP, found $n;
+queue: $(pf_queue_json "$PF"); log: $(grep "$1@$D" "$PF/maillog" | tail -3)"
 }

@@ -94,13 +94,13 @@ send "refused-at-mail" "" "<sari.wulandari@$D>" "<budi@$D>" "<sari.wulandari@$D>
 logged login-required "sari.wulandari@$D"
 ml_pass "lists closed to outside, people open, school senders need a login"
 
-echo "checking: the daily allowance of outside messages (3 for students)"
+echo "checking: the daily allowance of outside recipients (3 for students)"
 send "accepted refused_rcpts=0" budi "<budi@$D>" "<a@example.com>" "<budi@$D>"
 send "accepted refused_rcpts=0" budi "<budi@$D>" "<b@example.com>" "<budi@$D>"
 send "all-rcpts-refused" budi "<budi@$D>" "<c@example.com>" "<budi@$D>"
-logged daily-messages "c@example.com"
+logged daily-recipients "c@example.com"
 send "accepted refused_rcpts=0" budi "<budi@$D>" "<ani@$D>" "<budi@$D>"
-ml_pass "the 4th outside message of the day refused, inside mail still flows"
+ml_pass "the 4th outside recipient of the day refused, inside mail still flows"
 
 echo "checking: roster changes hold without a restart"
 ml_roster suspend ani >/dev/null

@@ -20,89 +20,10 @@
 #	    same mail goes through and arrives exactly once.
 set -euo pipefail
 . "$SUREL_SRC_DIR/tests/milter/common.sh"
-. "$SUREL_SRC_DIR/tests/lib/netns.sh"
-. "$SUREL_SRC_DIR/tests/lib/postfix.sh"
-. "$SUREL_SRC_DIR/tests/lib/dovecot.sh"
 
 ml_setup pf
-D=$ML_DOMAIN
-SERVER=192.0.2.1
-NS_S=sml-s-$$
-NS_C=sml-c-$$
-PF=$ML_DIR/postfix
-DC=$ML_DIR/dovecot
+ml_world
 TOKEN=t$$-$RANDOM
-
-ml_on_exit "ns_delete $NS_S $NS_C"
-ns_pair "$NS_S" "$SERVER/24" "$NS_C" 192.0.2.2/24
-
-echo "setup: private Postfix with the shipped snippets"
-ml_on_exit "pf_stop $PF"
-pf_init "$PF" mail.$D all
-ml_postfix_apply "$PF"
-# No ISP here: the smarthost is a documentation address, never reached.
-pf_conf "$PF" "relayhost=[203.0.113.25]:587" "smtp_sasl_password_maps="
-pf_start "$PF" "$NS_S"
-
-echo "setup: private Dovecot (roster auth, LMTP and SASL in Postfix's spool)"
-ml_on_exit "dovecot_stop $DC"
-export DOVECOT_NETNS=$NS_S DOVECOT_TLS_DIR=$ML_DIR/tls
-export DOVECOT_EXTRA="
-service auth {
-  unix_listener $PF/spool/private/auth {
-    mode = 0660
-    user = postfix
-    group = postfix
-  }
-}
-service lmtp {
-  unix_listener $PF/spool/private/dovecot-lmtp {
-    mode = 0600
-    user = postfix
-    group = postfix
-  }
-}"
-dovecot_start "$DC" "$ML_INI" "$SERVER"
-ml_start_milter "$PF/spool/surel/milter.sock"
-
-# submit USER ARGS...: swaks from the client namespace to port 587 as USER
-# (STARTTLS first: submission takes no login before it).
-submit() {
-	local user=$1
-	shift
-	ns_exec "$NS_C" swaks --server "$SERVER:587" -tls --auth PLAIN --auth-user "$user" \
-		--auth-password "$(cat "$ML_DIR/pw.$user")" --timeout 30 "$@" 2>&1
-}
-
-# outside ARGS...: swaks from the client namespace to port 25, no login.
-outside() {
-	ns_exec "$NS_C" swaks --server "$SERVER:25" --timeout 30 "$@" 2>&1
-}
-
-# imap_count USER SUBJECT: how many messages in USER's INBOX have SUBJECT.
-imap_count() {
-	local out
-	out=$(ns_exec "$NS_C" curl -sS --max-time 20 --ssl-reqd -k "imap://$SERVER:143/INBOX" \
-		-u "$1:$(cat "$ML_DIR/pw.$1")" -X "SEARCH SUBJECT \"$2\"") ||
-		ml_fail "IMAP search as $1 failed: $out"
-	out=$(tr -d '\r' <<<"$out" | sed -n 's/^\* SEARCH *//p')
-	wc -w <<<"$out"
-}
-
-# expect_delivered USER SUBJECT N: N copies in USER's mailbox (IMAP), once
-# nothing for USER is left in the queue (polled, at most 30 s).
-expect_delivered() {
-	local i n=0
-	for ((i = 0; i < 150; i++)); do
-		if ! pf_queue_json "$PF" | grep -q "\"address\": \"$1@$D\""; then
-			n=$(imap_count "$1" "$2")
-			[ "$n" -ge "$3" ] && break
-		fi
-		sleep 0.2
-	done
-	[ "$n" = "$3" ] || ml_fail "expected $3 message(s) '$2' in $1's INBOX over IMAP, found $n;
-queue: $(pf_queue_json "$PF"); log: $(grep "$1@$D" "$PF/maillog" | tail -3)"
-}
 
 echo "checking: a student's mail to a classmate arrives (IMAP)"
 out=$(submit budi --from "budi@$D" --to "ani@$D" --header "Subject: classmate $TOKEN" \

@@ -8,7 +8,9 @@
  *	enhanced codes (same class), and that the reply says the rule in
  *	both languages.
  */
+#include <ctype.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -16,11 +18,12 @@
 
 #include <cmocka.h>
 
+#include "address.h"
 #include "policy.h"
 #include "util.h"
 
 static struct policy_rules rules;
-static const struct policy_usage none = {0, 0};
+static const struct policy_usage none = {0, 0, 0};
 
 /* The shipped defaults, for the school "smpn1.sch.id". */
 static int setup(void **state)
@@ -34,9 +37,9 @@ static int setup(void **state)
     rules.lists_from_outside = 0;
     for (int r = 0; r < ROLE_COUNT; r++)
         rules.external[r] = 1;
-    rules.daily_messages[ROLE_STUDENT] = 20;
+    rules.daily_recipients[ROLE_STUDENT] = 20;
     rules.daily_bytes[ROLE_STUDENT] = 1024 * 1024;
-    rules.daily_messages[ROLE_TEACHER] = 100;
+    rules.daily_recipients[ROLE_TEACHER] = 100;
     rules.daily_bytes[ROLE_TEACHER] = 10 * 1024 * 1024;
     rules.max_size = 512 * 1024;
     return 0;
@@ -128,11 +131,11 @@ static void test_sender_own_address(void **state)
     struct policy_reply r;
     struct policy_sender s = person("budi", ROLE_STUDENT, "7A");
     (void)state;
-    assert_int_equal(policy_sender_address(&rules, &s, "<budi@smpn1.sch.id>", 0, 0, &r),
+    assert_int_equal(policy_sender_address(&rules, &s, "<budi@smpn1.sch.id>", 0, NULL, &r),
                      POLICY_ACCEPT);
-    assert_int_equal(policy_sender_address(&rules, &s, "Budi@SMPN1.sch.id", 0, 1, &r),
+    assert_int_equal(policy_sender_address(&rules, &s, "Budi@SMPN1.sch.id", 0, "From", &r),
                      POLICY_ACCEPT);
-    assert_int_equal(policy_sender_address(&rules, &s, "<budi+tugas@smpn1.sch.id>", 0, 0, &r),
+    assert_int_equal(policy_sender_address(&rules, &s, "<budi+tugas@smpn1.sch.id>", 0, NULL, &r),
                      POLICY_ACCEPT);
 }
 
@@ -141,13 +144,14 @@ static void test_student_as_teacher_refused(void **state)
     struct policy_reply r;
     struct policy_sender s = person("budi", ROLE_STUDENT, "7A");
     (void)state;
-    assert_refused(policy_sender_address(&rules, &s, "<bu.sari@smpn1.sch.id>", 0, 0, &r), &r,
+    assert_refused(policy_sender_address(&rules, &s, "<bu.sari@smpn1.sch.id>", 0, NULL, &r), &r,
                    "550", "5.7.1", "send-as");
     assert_non_null(strstr(r.en, "bu.sari@smpn1.sch.id"));
     assert_non_null(strstr(r.en, "budi@smpn1.sch.id"));
-    assert_refused(policy_sender_address(&rules, &s, "bu.sari@smpn1.sch.id", 0, 1, &r), &r,
+    assert_refused(policy_sender_address(&rules, &s, "bu.sari@smpn1.sch.id", 0, "From", &r), &r,
                    "550", "5.7.1", "send-as-header");
     assert_non_null(strstr(r.id, "kepala From"));
+    assert_non_null(strstr(r.en, "(From header)"));
 }
 
 static void test_sender_outside_address_refused(void **state)
@@ -155,9 +159,9 @@ static void test_sender_outside_address_refused(void **state)
     struct policy_reply r;
     struct policy_sender s = person("budi", ROLE_STUDENT, "7A");
     (void)state;
-    assert_refused(policy_sender_address(&rules, &s, "<budi@gmail.com>", 0, 0, &r), &r,
+    assert_refused(policy_sender_address(&rules, &s, "<budi@gmail.com>", 0, NULL, &r), &r,
                    "550", "5.7.1", "send-as");
-    assert_refused(policy_sender_address(&rules, &s, "<>", 0, 0, &r), &r,
+    assert_refused(policy_sender_address(&rules, &s, "<>", 0, NULL, &r), &r,
                    "550", "5.7.1", "send-as");
 }
 
@@ -166,12 +170,12 @@ static void test_send_as_group(void **state)
     struct policy_reply r;
     struct policy_sender s = person("bu.sari", ROLE_TEACHER, "");
     (void)state;
-    assert_int_equal(policy_sender_address(&rules, &s, "<osis@smpn1.sch.id>", 1, 0, &r),
+    assert_int_equal(policy_sender_address(&rules, &s, "<osis@smpn1.sch.id>", 1, NULL, &r),
                      POLICY_ACCEPT);
-    assert_refused(policy_sender_address(&rules, &s, "<osis@smpn1.sch.id>", 0, 0, &r), &r,
+    assert_refused(policy_sender_address(&rules, &s, "<osis@smpn1.sch.id>", 0, NULL, &r), &r,
                    "550", "5.7.1", "send-as");
     rules.send_as_groups = 0;
-    assert_refused(policy_sender_address(&rules, &s, "<osis@smpn1.sch.id>", 1, 0, &r), &r,
+    assert_refused(policy_sender_address(&rules, &s, "<osis@smpn1.sch.id>", 1, NULL, &r), &r,
                    "550", "5.7.1", "send-as");
 }
 
@@ -179,19 +183,35 @@ static void test_anonymous_school_sender(void **state)
 {
     struct policy_reply r;
     (void)state;
-    assert_refused(policy_anonymous_sender(&rules, "<guru@smpn1.sch.id>", &r), &r,
+    struct policy_sender anon, relay;
+    memset(&anon, 0, sizeof(anon));
+    memset(&relay, 0, sizeof(relay));
+    relay.trusted_relay = 1;
+    assert_refused(policy_anonymous_sender(&rules, &anon, "<guru@smpn1.sch.id>", NULL, &r), &r,
                    "550", "5.7.1", "login-required");
-    assert_int_equal(policy_anonymous_sender(&rules, "<someone@gmail.com>", &r), POLICY_ACCEPT);
-    assert_int_equal(policy_anonymous_sender(&rules, "<>", &r), POLICY_ACCEPT);
+    assert_refused(policy_anonymous_sender(&rules, &anon, "guru@smpn1.sch.id", "Sender", &r), &r,
+                   "550", "5.7.1", "login-required-header");
+    /* A subdomain of the school is the school's too. */
+    assert_refused(policy_anonymous_sender(&rules, &anon, "<tu@lab.smpn1.sch.id>", NULL, &r), &r,
+                   "550", "5.7.1", "login-required");
+    assert_int_equal(policy_anonymous_sender(&rules, &anon, "<x@notsmpn1.sch.id>", NULL, &r),
+                     POLICY_ACCEPT);
+    assert_int_equal(policy_anonymous_sender(&rules, &anon, "<someone@gmail.com>", NULL, &r),
+                     POLICY_ACCEPT);
+    assert_int_equal(policy_anonymous_sender(&rules, &anon, "<>", NULL, &r), POLICY_ACCEPT);
+    /* The ISP's relay named in trusted_relays may bring a school From. */
+    assert_int_equal(policy_anonymous_sender(&rules, &relay, "<guru@smpn1.sch.id>", "From", &r),
+                     POLICY_ACCEPT);
     rules.school_sender_needs_login = 0;
-    assert_int_equal(policy_anonymous_sender(&rules, "<guru@smpn1.sch.id>", &r), POLICY_ACCEPT);
+    assert_int_equal(policy_anonymous_sender(&rules, &anon, "<guru@smpn1.sch.id>", NULL, &r),
+                     POLICY_ACCEPT);
 }
 
 static void test_inside_recipient_always_fine(void **state)
 {
     struct policy_reply r;
     struct policy_sender s = person("budi", ROLE_STUDENT, "7A");
-    struct policy_usage spent = {1000, 1LL << 30};
+    struct policy_usage spent = {1000, 1000, 1LL << 30};
     (void)state;
     rules.external[ROLE_STUDENT] = 0;
     assert_int_equal(policy_recipient(&rules, &s, "<ani@smpn1.sch.id>", &spent, &r),
@@ -276,15 +296,16 @@ static void test_daily_messages(void **state)
     struct policy_reply r;
     struct policy_sender s = person("budi", ROLE_STUDENT, "7A");
     struct policy_sender a = person("root.admin", ROLE_ADMIN, "");
-    struct policy_usage u19 = {19, 0}, u20 = {20, 0};
+    struct policy_usage u19 = {19, 19, 0}, u20 = {5, 20, 0};
     (void)state;
     assert_int_equal(policy_recipient(&rules, &s, "<x@gmail.com>", &u19, &r), POLICY_ACCEPT);
     assert_refused(policy_recipient(&rules, &s, "<x@gmail.com>", &u20, &r), &r,
-                   "550", "5.7.1", "daily-messages");
-    assert_non_null(strstr(r.en, "20 messages a day"));
+                   "550", "5.7.1", "daily-recipients");
+    assert_non_null(strstr(r.en, "20 outside recipients a day"));
+    assert_non_null(strstr(r.en, "0 left"));
     assert_non_null(strstr(r.id, "besok"));
     /* 0 is no limit (admin by default). */
-    struct policy_usage lots = {100000, 0};
+    struct policy_usage lots = {100000, 100000, 0};
     assert_int_equal(policy_recipient(&rules, &a, "<x@gmail.com>", &lots, &r), POLICY_ACCEPT);
 }
 
@@ -332,7 +353,7 @@ static void test_daily_bytes(void **state)
 {
     struct policy_reply r;
     struct policy_sender s = person("budi", ROLE_STUDENT, "7A");
-    struct policy_usage used = {3, 900 * 1024};
+    struct policy_usage used = {3, 3, 900 * 1024};
     (void)state;
     assert_int_equal(policy_message(&rules, &s, 100 * 1024, 1, &used, &r), POLICY_ACCEPT);
     assert_refused(policy_message(&rules, &s, 200 * 1024, 1, &used, &r), &r,
@@ -373,8 +394,11 @@ static void test_classify(void **state)
     assert_string_equal(local, "kelas-7a");
     assert_int_equal(policy_classify(&rules, "budi@smpn1.sch.id.evil.com", "budi", local,
                                      sizeof(local)), ADDR_OUTSIDE);
-    assert_int_equal(policy_classify(&rules, "budi", "budi", local, sizeof(local)),
+    /* No domain: Postfix delivers it to this host's own users (aliases), not the roster. */
+    assert_int_equal(policy_classify(&rules, "root", "budi", local, sizeof(local)),
                      ADDR_OUTSIDE);
+    assert_int_equal(policy_classify(&rules, "<\"a b@c\"", "budi", local, sizeof(local)),
+                     ADDR_INVALID);
     assert_true(policy_is_list("kelas-7a"));
     assert_true(policy_is_list("guru"));
     assert_true(policy_is_list("siswa"));
@@ -392,6 +416,239 @@ static void test_normal_login(void **state)
     assert_string_equal(out, "budi@other.id");
 }
 
+/*
+ * The spellings table.  Each address a rule judges can be written many
+ * ways that Postfix delivers to the same place; every rule must give each
+ * spelling the verdict of the plain form.  A new rule added to checks[]
+ * below is tried against every spelling at once.
+ */
+#define NSPELL 24
+
+/* Every way of writing local@domain in an envelope that Postfix takes as it. */
+static int spellings(const char *local, const char *domain, char out[][POLICY_ADDR_MAX])
+{
+    char up_l[128], up_d[128];
+    int n = 0;
+    surel_strlcpy(up_l, local, sizeof(up_l));
+    surel_strlcpy(up_d, domain, sizeof(up_d));
+    for (char *p = up_l; *p; p++)
+        *p = (char)toupper((unsigned char)*p);
+    for (char *p = up_d; *p; p++)
+        *p = (char)toupper((unsigned char)*p);
+#define S(...) snprintf(out[n++], POLICY_ADDR_MAX, __VA_ARGS__)
+    S("<%s@%s>", local, domain);
+    S("%s@%s", local, domain);
+    S("<%s@%s.>", local, domain);                       /* trailing dot */
+    S("<%s@%s..>", local, up_d);
+    S("<%s@%s>", up_l, up_d);                           /* case */
+    S("<\"%s\"@%s>", local, domain);                    /* quoted local part */
+    S("<\"\\%s\"@%s>", local, domain);                  /* quoted pair inside */
+    S("<\\%s@%s>", local, domain);                      /* quoted pair outside */
+    S("<@a.example:%s@%s>", local, domain);             /* source route */
+    S("<@a.example,@b.example:%s@%s.>", local, domain);
+    S("< %s@%s >", local, domain);                      /* blanks */
+    S("<%s(komentar)@%s>", local, domain);              /* comments */
+    S("<%s@(x)%s(y)>", local, domain);
+    S("<%s+tugas@%s>", local, domain);                  /* address extension */
+    S("<\"%s+x\"@%s.>", up_l, domain);
+#undef S
+    return n;
+}
+
+/* The verdict and rule one check gives one address. */
+struct outcome {
+    int verdict;
+    const char *rule;
+};
+
+typedef struct outcome check_fn(const char *addr);
+
+static struct outcome outcome_of(int v, const struct policy_reply *r)
+{
+    struct outcome o = {v, r->rule};
+    return o;
+}
+
+/* An outsider (no login) writes to the address. */
+static struct outcome anon_rcpt(const char *addr)
+{
+    static struct policy_reply r;
+    struct policy_sender anon;
+    memset(&anon, 0, sizeof(anon));
+    return outcome_of(policy_recipient(&rules, &anon, addr, &none, &r), &r);
+}
+
+/* An outsider (no login) uses the address as envelope sender. */
+static struct outcome anon_from(const char *addr)
+{
+    static struct policy_reply r;
+    struct policy_sender anon;
+    memset(&anon, 0, sizeof(anon));
+    return outcome_of(policy_sender_address(&rules, &anon, addr, 0, NULL, &r), &r);
+}
+
+/* budi (student, 7A, may not write outside here) uses it as envelope sender. */
+static struct outcome budi_from(const char *addr)
+{
+    static struct policy_reply r;
+    struct policy_sender s = person("budi", ROLE_STUDENT, "7A");
+    return outcome_of(policy_sender_address(&rules, &s, addr, 0, NULL, &r), &r);
+}
+
+/* budi writes to the address, his allowance used up. */
+static struct outcome budi_rcpt(const char *addr)
+{
+    static struct policy_reply r;
+    struct policy_sender s = person("budi", ROLE_STUDENT, "7A");
+    struct policy_usage spent = {20, 20, 0};
+    return outcome_of(policy_recipient(&rules, &s, addr, &spent, &r), &r);
+}
+
+/* budi puts the address in a From header ("Name <addr>"), parsed whole. */
+static struct outcome budi_header(const char *addr)
+{
+    static struct policy_reply r;
+    struct policy_sender s = person("budi", ROLE_STUDENT, "7A");
+    struct address_list l = {NULL, 0, 0};
+    char value[POLICY_ADDR_MAX + 64], why[128];
+    struct outcome o = {POLICY_ACCEPT, "ok"};
+    snprintf(value, sizeof(value), "\"Budi, 7A\" %s%s%s", addr[0] == '<' ? "" : "<", addr,
+             addr[0] == '<' ? "" : ">");
+    if (address_header(value, &l, why, sizeof(why)) < 0) {
+        o.verdict = -1;
+        o.rule = "unreadable";
+    }
+    for (size_t i = 0; i < l.n && o.verdict == POLICY_ACCEPT; i++)
+        o = outcome_of(policy_sender_address(&rules, &s, l.addr[i], 0, "From", &r), &r);
+    address_list_free(&l);
+    return o;
+}
+
+static void test_every_spelling_same_verdict(void **state)
+{
+    static check_fn *const checks[] = {anon_rcpt, anon_from, budi_from, budi_rcpt, budi_header};
+    static const char *const addrs[][2] = {
+        {"kelas-7a", "smpn1.sch.id"}, {"guru", "smpn1.sch.id"}, {"sari.wulandari", "smpn1.sch.id"},
+        {"budi", "smpn1.sch.id"}, {"kakak", "gmail.com"}, {"tu", "lab.smpn1.sch.id"},
+    };
+    char sp[NSPELL][POLICY_ADDR_MAX];
+    (void)state;
+    rules.external[ROLE_STUDENT] = 0;
+    for (size_t c = 0; c < sizeof(checks) / sizeof(checks[0]); c++) {
+        for (size_t a = 0; a < sizeof(addrs) / sizeof(addrs[0]); a++) {
+            int n = spellings(addrs[a][0], addrs[a][1], sp);
+            struct outcome plain = checks[c](sp[0]);
+            for (int i = 1; i < n; i++) {
+                struct outcome o = checks[c](sp[i]);
+                if (o.verdict != plain.verdict || strcmp(o.rule, plain.rule) != 0)
+                    fail_msg("check %zu: %s gives %d/%s, but %s gives %d/%s", c, sp[i],
+                             o.verdict, o.rule, sp[0], plain.verdict, plain.rule);
+            }
+        }
+    }
+    /* The plain forms themselves get what the rules say. */
+    assert_int_equal(anon_rcpt("<kelas-7a@smpn1.sch.id>").verdict, POLICY_REJECT);
+    assert_int_equal(anon_from("<sari.wulandari@smpn1.sch.id>").verdict, POLICY_REJECT);
+    assert_int_equal(anon_from("<tu@lab.smpn1.sch.id>").verdict, POLICY_REJECT);
+    assert_int_equal(budi_from("<sari.wulandari@smpn1.sch.id>").verdict, POLICY_REJECT);
+    assert_int_equal(budi_from("<budi@smpn1.sch.id>").verdict, POLICY_ACCEPT);
+    assert_int_equal(budi_rcpt("<kakak@gmail.com>").verdict, POLICY_REJECT);
+    assert_int_equal(budi_rcpt("<ani@smpn1.sch.id>").verdict, POLICY_ACCEPT);
+    assert_int_equal(budi_header("<sari.wulandari@smpn1.sch.id>").verdict, POLICY_REJECT);
+}
+
+/* Postfix has the percent hack and bang paths off; lists are closed to them anyway. */
+static void test_routed_list_addresses(void **state)
+{
+    (void)state;
+    assert_string_equal(anon_rcpt("<kelas-7a%smpn1.sch.id@localhost>").rule, "list");
+    assert_string_equal(anon_rcpt("<smpn1.sch.id!kelas-7a@localhost>").rule, "list");
+    assert_string_equal(anon_rcpt("<\"kelas-7a@smpn1.sch.id\"@localhost>").rule, "list");
+    assert_string_equal(anon_rcpt("<kelas-7a>").rule, "list");
+    assert_string_equal(anon_rcpt("<budi%smpn1.sch.id@localhost>").rule, "ok");
+}
+
+/* Unicode that Postfix folds or a mail program hides cannot stand in for ASCII. */
+static void test_unicode_spellings(void **state)
+{
+    struct policy_reply r;
+    struct policy_sender anon, s = person("budi", ROLE_STUDENT, "7A");
+    (void)state;
+    memset(&anon, 0, sizeof(anon));
+    /* U+212A KELVIN SIGN and U+017F LONG S fold to k and s in Postfix's lookups. */
+    assert_refused(policy_recipient(&rules, &anon, "<\xe2\x84\xaa" "elas-7a@smpn1.sch.id>", &none,
+                                    &r), &r, "550", "5.1.3", "address-syntax");
+    assert_refused(policy_recipient(&rules, &s, "<\xc5\xbfiswa@smpn1.sch.id>", &none, &r), &r,
+                   "550", "5.1.3", "address-syntax");
+    /* A zero-width space, a soft hyphen, a Cyrillic s, a fullwidth stop. */
+    static const char *const looks[] = {
+        "sari@smpn1.sch.id\xe2\x80\x8b", "sari@smpn1.s\xc2\xad" "ch.id",
+        "sari@\xd1\x95mpn1.sch.id", "sari@smpn1\xef\xbc\x8esch.id",
+        "sari@lab.smpn1.sch.id\xe2\x80\x8d", "\"sari@smpn1.sch.id\"@example.org",
+    };
+    for (size_t i = 0; i < sizeof(looks) / sizeof(looks[0]); i++)
+        if (policy_anonymous_sender(&rules, &anon, looks[i], "From", &r) != POLICY_REJECT)
+            fail_msg("%s was not taken for the school's address", looks[i]);
+    /* Other Unicode domains are not the school's. */
+    assert_int_equal(policy_anonymous_sender(&rules, &anon, "teman@m\xc3\xbcnchen.de", "From",
+                                             &r), POLICY_ACCEPT);
+    assert_int_equal(policy_anonymous_sender(&rules, &anon, "teman@smpn2.sch.id", "From", &r),
+                     POLICY_ACCEPT);
+    assert_refused(policy_no_from(&s, &r), &r, "550", "5.7.1", "from-missing");
+}
+
+/* Four outside recipients in one message use four of the allowance. */
+static void test_allowance_counts_recipients(void **state)
+{
+    struct policy_reply r;
+    struct policy_sender s = person("budi", ROLE_STUDENT, "7A");
+    struct policy_usage u = {0, 0, 0};
+    (void)state;
+    rules.daily_recipients[ROLE_STUDENT] = 3;
+    for (int i = 0; i < 3; i++) {
+        u.recipients = i;               /* the milter adds the message's own */
+        assert_int_equal(policy_recipient(&rules, &s, "<x@gmail.com>", &u, &r), POLICY_ACCEPT);
+    }
+    u.recipients = 3;
+    assert_refused(policy_recipient(&rules, &s, "<y@gmail.com>", &u, &r), &r, "550", "5.7.1",
+                   "daily-recipients");
+    assert_non_null(strstr(r.en, "3 outside recipients a day for students, 3 used, 0 left"));
+    assert_non_null(strstr(r.id, "sisa 0"));
+    /* At end of message: another connection used the allowance meanwhile. */
+    u.recipients = 2;
+    assert_refused(policy_message(&rules, &s, 1000, 2, &u, &r), &r, "550", "5.7.1",
+                   "daily-recipients");
+    assert_int_equal(policy_message(&rules, &s, 1000, 1, &u, &r), POLICY_ACCEPT);
+}
+
+static void test_trusted_client(void **state)
+{
+    (void)state;
+    surel_strlcpy(rules.trusted_relays, "203.0.113.25, 198.51.100.0/24 2001:db8::/32",
+                  sizeof(rules.trusted_relays));
+    assert_true(policy_trusted_client(&rules, "203.0.113.25"));
+    assert_false(policy_trusted_client(&rules, "203.0.113.26"));
+    assert_true(policy_trusted_client(&rules, "198.51.100.200"));
+    assert_false(policy_trusted_client(&rules, "198.51.101.1"));
+    assert_true(policy_trusted_client(&rules, "IPv6:2001:db8::7"));
+    assert_false(policy_trusted_client(&rules, "2001:db9::7"));
+    assert_false(policy_trusted_client(&rules, NULL));
+    assert_false(policy_trusted_client(&rules, "bukan-alamat"));
+    rules.trusted_relays[0] = '\0';
+    assert_false(policy_trusted_client(&rules, "203.0.113.25"));
+}
+
+/* A header that cannot be read is refused, naming the header. */
+static void test_bad_header_reply(void **state)
+{
+    struct policy_reply r;
+    (void)state;
+    assert_refused(policy_bad_header("From", "a quote opens and is never closed", &r), &r,
+                   "550", "5.7.1", "header-syntax");
+    assert_non_null(strstr(r.en, "The From header cannot be read (a quote opens"));
+    assert_refused(policy_too_many_senders(1000, &r), &r, "550", "5.7.1", "too-many-senders");
+}
+
 #define T(f) cmocka_unit_test_setup(f, setup)
 
 int main(void)
@@ -407,7 +664,9 @@ int main(void)
         T(test_external_person_override), T(test_external_allowed_domains),
         T(test_daily_messages), T(test_lists_from_outside), T(test_size_cap_outside_only),
         T(test_daily_bytes), T(test_anonymous_mail_not_capped), T(test_tempfail),
-        T(test_classify), T(test_normal_login),
+        T(test_classify), T(test_normal_login), T(test_every_spelling_same_verdict),
+        T(test_routed_list_addresses), T(test_allowance_counts_recipients),
+        T(test_trusted_client), T(test_bad_header_reply), T(test_unicode_spellings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

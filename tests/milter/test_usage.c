@@ -59,10 +59,10 @@ static void test_counts_add_up(void **state)
     assert_int_equal(usage_get(u, "2026-11-23", "budi", &d), 0);
     assert_int_equal(d.messages, 0);
     assert_int_equal(d.bytes, 0);
-    assert_int_equal(usage_add(u, "2026-11-23", "budi", 1, 5000), 0);
-    assert_int_equal(usage_add(u, "2026-11-23", "budi", 1, 7000), 0);
-    assert_int_equal(usage_add(u, "2026-11-24", "budi", 1, 100), 0);
-    assert_int_equal(usage_add(u, "2026-11-23", "ani", 1, 42), 0);
+    assert_int_equal(usage_add(u, "2026-11-23", "budi", 1, 5000, 1), 0);
+    assert_int_equal(usage_add(u, "2026-11-23", "budi", 1, 7000, 1), 0);
+    assert_int_equal(usage_add(u, "2026-11-24", "budi", 1, 100, 1), 0);
+    assert_int_equal(usage_add(u, "2026-11-23", "ani", 1, 42, 1), 0);
     assert_int_equal(usage_get(u, "2026-11-23", "budi", &d), 0);
     assert_int_equal(d.messages, 2);
     assert_int_equal(d.bytes, 12000);
@@ -92,14 +92,14 @@ static void test_reader_sees_writer(void **state)
     (void)state;
     assert_int_equal(usage_open(path, USAGE_WRITE | USAGE_CREATE, &w, err, sizeof(err)), 0);
     assert_int_equal(usage_open(path, USAGE_READONLY, &r, err, sizeof(err)), 0);
-    assert_int_equal(usage_add(w, "2026-11-23", "budi", 1, 5000), 0);
+    assert_int_equal(usage_add(w, "2026-11-23", "budi", 1, 5000, 1), 0);
     assert_int_equal(usage_get(r, "2026-11-23", "budi", &d), 0);
     assert_int_equal(d.messages, 1);
-    assert_int_equal(usage_add(w, "2026-11-25", "ani", 1, 10), 0);
+    assert_int_equal(usage_add(w, "2026-11-25", "ani", 1, 10, 1), 0);
     assert_int_equal(usage_each(r, "2026-11-01", "2026-11-24", sum, acc), 0);
     assert_int_equal(acc[0], 1);
     assert_int_equal(acc[1], 5000);
-    assert_true(usage_add(r, "2026-11-23", "budi", 1, 1) < 0);
+    assert_true(usage_add(r, "2026-11-23", "budi", 1, 1, 1) < 0);
     usage_close(r);
     usage_close(w);
 }
@@ -157,9 +157,9 @@ static void test_rules_defaults(void **state)
     assert_false(pr.lists_from_outside);
     for (int r = 0; r < ROLE_COUNT; r++)
         assert_true(pr.external[r]);
-    assert_int_equal(pr.daily_messages[ROLE_STUDENT], 20);
+    assert_int_equal(pr.daily_recipients[ROLE_STUDENT], 20);
     assert_int_equal(pr.daily_bytes[ROLE_STUDENT], 1024 * 1024);
-    assert_int_equal(pr.daily_messages[ROLE_ADMIN], 0);
+    assert_int_equal(pr.daily_recipients[ROLE_ADMIN], 0);
     assert_string_equal(ms.socket, "unix:/var/spool/postfix/surel/milter.sock");
     assert_string_equal(ms.usage_db, "/var/lib/surel/usage.db");
     surel_config_free(cfg);
@@ -183,7 +183,7 @@ static void test_rules_values(void **state)
     assert_true(pr.external[ROLE_TEACHER]);
     assert_string_equal(pr.allowed_classes, "9A 9B");
     assert_int_equal(pr.max_size, 2 * 1024 * 1024);
-    assert_int_equal(pr.daily_messages[ROLE_TEACHER], 7);
+    assert_int_equal(pr.daily_recipients[ROLE_TEACHER], 7);
     assert_true(pr.lists_from_outside);
     assert_string_equal(ms.socket, "inet:8891@127.0.0.1");
     assert_string_equal(ms.user, "nobody");

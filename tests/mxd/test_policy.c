@@ -4,7 +4,8 @@
  * DESCRIPTION
  *	mxd_request_parse() on the attribute block that Postfix 3.7 really
  *	sends at ETRN (notes/etrn-dynamic-route.md 1), and mxd_decide() on
- *	every branch of the ownership rule, with a fake owner lookup.
+ *	every branch of the ownership rule, with a fake owner lookup; NUL
+ *	bytes in names and values; client addresses that cannot be a route.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -91,6 +92,47 @@ static void test_parse_malformed_and_overlong(void **state)
     assert_int_equal(req.overlong, 1);
 }
 
+/* A NUL byte in a name or a value is an error, never a shortened string. */
+static void test_parse_nul_in_name_and_value(void **state)
+{
+    struct mxd_request req;
+    static const char in_value[] = "request=smtpd_access_policy\nprotocol_state=ETRN\n"
+                                   "etrn_domain=school.test\0.evil\nsasl_username=school1\n\n";
+    static const char in_name[] = "request=smtpd_access_policy\nprotocol_state=ETRN\n"
+                                  "etrn_domain\0x=school.test\nsasl_username=school1\n\n";
+    static const char in_ignored[] = "request=smtpd_access_policy\nclient_name=a\0b\n\n";
+    static const char no_equals[] = "request=smtpd_access_policy\nab\0c\n\n";
+    (void)state;
+    assert_int_equal(mxd_request_parse(in_value, sizeof(in_value) - 1, &req), -1);
+    assert_non_null(strstr(req.error, "line 3: NUL byte in the value of 'etrn_domain'"));
+    assert_int_equal(mxd_request_parse(in_name, sizeof(in_name) - 1, &req), -1);
+    assert_non_null(strstr(req.error, "line 3: NUL byte in an attribute name"));
+    /* even in an attribute surel-mxd does not use */
+    assert_int_equal(mxd_request_parse(in_ignored, sizeof(in_ignored) - 1, &req), -1);
+    assert_non_null(strstr(req.error, "'client_name'"));
+    assert_int_equal(mxd_request_parse(no_equals, sizeof(no_equals) - 1, &req), -1);
+    assert_non_null(strstr(req.error, "attribute name"));
+}
+
+/* The owner's ETRN from an address that cannot be a route is refused, after the lookup. */
+static void test_unroutable_address_refused(void **state)
+{
+    int calls = 0;
+    const char *bad[] = {"127.0.0.1", "127.1.2.3", "::1", "0:0:0:0:0:0:0:1",
+                         "::ffff:127.0.0.1", "::ffff:198.51.100.7", "0.0.0.0", "::"};
+    (void)state;
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(decide("ETRN", "school1", "school.test", bad[i], 0, &calls),
+                         MXD_BADADDRESS);
+    assert_int_equal(calls, 8);
+    /* another school's login still learns only "not authorized" */
+    assert_int_equal(decide("ETRN", "school2", "school.test", "127.0.0.1", 0, &calls),
+                     MXD_NOTOWNER);
+    assert_int_equal(decide("ETRN", "school1", "school.test", "198.51.100.7", 0, &calls),
+                     MXD_ACCEPT);
+    assert_false(mxd_verdict_is_failure(MXD_BADADDRESS));
+}
+
 static void test_owner_accepted(void **state)
 {
     int calls = 0;
@@ -171,6 +213,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_real_block),
         cmocka_unit_test(test_parse_malformed_and_overlong),
+        cmocka_unit_test(test_parse_nul_in_name_and_value),
+        cmocka_unit_test(test_unroutable_address_refused),
         cmocka_unit_test(test_owner_accepted),
         cmocka_unit_test(test_other_school_refused),
         cmocka_unit_test(test_noauth_refused_without_lookup),

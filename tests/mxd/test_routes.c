@@ -8,7 +8,10 @@
  *	route is already visible to another connection (as Postfix's
  *	proxymap would read it); a refused ETRN changes no route; repeated
  *	refusals lock the prober out, even for a valid request; the second
- *	flush is planned for the domain.
+ *	flush is planned for the domain; an address that cannot be a route
+ *	(loopback, unspecified, IPv4-mapped, ...) and a NUL byte in a
+ *	request change no route.  Also the client cap of the descriptor
+ *	limit.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -273,6 +276,109 @@ static void test_handle_unwritable_table_is_451(void **state)
     mxd_flushq_free(&ctx.flushq);
 }
 
+/* Every spelling of an address that cannot be a route is refused, with the reason. */
+static void test_address_refusal_table(void **state)
+{
+    static const struct {
+        const char *addr, *why;     /* why: a word the reason must hold, NULL: accepted */
+    } cases[] = {
+        {"127.0.0.1", "loopback"},          {"127.1.2.3", "loopback"},
+        {"::1", "loopback"},                {"0:0:0:0:0:0:0:1", "loopback"},
+        {"::ffff:127.0.0.1", "IPv4-mapped"}, {"::ffff:198.51.100.7", "IPv4-mapped"},
+        {"0:0:0:0:0:ffff:c633:6407", "IPv4-mapped"},
+        {"0.0.0.0", "unspecified"},         {"0.1.2.3", "unspecified"},
+        {"::", "unspecified"},              {"0:0:0:0:0:0:0:0", "unspecified"},
+        {"::198.51.100.7", "IPv4-compatible"},
+        {"169.254.10.1", "link-local"},     {"fe80::1", "link-local"},
+        {"224.0.0.1", "multicast"},         {"239.255.255.250", "multicast"},
+        {"ff02::1", "multicast"},           {"255.255.255.255", "broadcast"},
+        {"240.0.0.1", "reserved"},          {"unknown", "not an IP address"},
+        {"192.0.2.10", NULL},               {"198.51.100.7", NULL},
+        {"203.0.113.30", NULL},             {"2001:db8::10", NULL},
+        {"10.1.2.3", NULL},                 {"100.64.0.1", NULL},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *why = routes_address_refusal(cases[i].addr);
+        if (cases[i].why == NULL) {
+            if (why != NULL)
+                fail_msg("%s refused (%s), expected accepted", cases[i].addr, why);
+        } else if (why == NULL || strstr(why, cases[i].why) == NULL) {
+            fail_msg("%s: expected refused as %s, got %s", cases[i].addr, cases[i].why,
+                     why ? why : "accepted");
+        }
+    }
+}
+
+/* routes_set_route() itself refuses such an address and keeps the old route. */
+static void test_set_route_refuses_loopback(void **state)
+{
+    struct fixture *f = *state;
+    char route[128];
+    long long now = (long long)time(NULL);
+    assert_int_equal(routes_set_route(f->rt, "school1", "192.0.2.10", now, 600), 0);
+    assert_int_equal(routes_set_route(f->rt, "school1", "::ffff:127.0.0.1", now, 600),
+                     ROUTES_EINVAL);
+    assert_non_null(strstr(routes_errmsg(f->rt), "IPv4-mapped"));
+    assert_int_equal(routes_set_route(f->rt, "school1", "127.0.0.1", now, 600), ROUTES_EINVAL);
+    assert_non_null(strstr(routes_errmsg(f->rt), "loopback"));
+    transport_seen(f, "school.test", route, sizeof(route));
+    assert_string_equal(route, "surel:[192.0.2.10]");
+}
+
+/* The owner's ETRN from loopback is refused by the handler; the route stays. */
+static void test_handle_loopback_refused_route_unchanged(void **state)
+{
+    struct fixture *f = *state;
+    struct mxd_ctx ctx;
+    char req[512], out[256], route[128];
+    long long now = (long long)time(NULL);
+    const char *bad[] = {"127.0.0.1", "::1", "0.0.0.0", "::", "::ffff:198.51.100.7"};
+    ctx_init(&ctx, f);
+    size_t n = etrn_block(req, sizeof(req), "school1", "school.test", "192.0.2.10");
+    mxd_handle(&ctx, req, n, now, out, sizeof(out));
+    assert_string_equal(out, "action=OK\n\n");
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        n = etrn_block(req, sizeof(req), "school1", "school.test", bad[i]);
+        assert_true(mxd_handle(&ctx, req, n, now, out, sizeof(out)) > 0);
+        assert_memory_equal(out, "action=REJECT ", 14);
+        transport_seen(f, "school.test", route, sizeof(route));
+        assert_string_equal(route, "surel:[192.0.2.10]");
+    }
+    assert_int_equal(ctx.refused, 5);
+    mxd_rate_free(&ctx.rate);
+    mxd_flushq_free(&ctx.flushq);
+}
+
+/* A NUL byte in a request closes the connection: mxd_handle() answers nothing. */
+static void test_handle_nul_is_protocol_error(void **state)
+{
+    struct fixture *f = *state;
+    struct mxd_ctx ctx;
+    char req[512], out[256], route[128];
+    ctx_init(&ctx, f);
+    size_t n = etrn_block(req, sizeof(req), "school1", "school.test", "192.0.2.10");
+    char *dom = strstr(req, "school.test");
+    dom[6] = '\0';                 /* "school\0test": would look up "school" */
+    assert_int_equal(mxd_handle(&ctx, req, n, (long long)time(NULL), out, sizeof(out)), 0);
+    transport_seen(f, "school.test", route, sizeof(route));
+    assert_string_equal(route, "surel-offline:");
+    mxd_rate_free(&ctx.rate);
+    mxd_flushq_free(&ctx.flushq);
+}
+
+/* The client cap leaves MXD_FD_RESERVE descriptors free, within sane bounds. */
+static void test_client_cap(void **state)
+{
+    (void)state;
+    assert_int_equal(mxd_client_cap(256), 256 - MXD_FD_RESERVE);
+    assert_int_equal(mxd_client_cap(1024), 1024 - MXD_FD_RESERVE);
+    assert_int_equal(mxd_client_cap(1056), 1024);      /* the systemd unit's LimitNOFILE */
+    assert_int_equal(mxd_client_cap(40), 20);          /* small limits: half */
+    assert_int_equal(mxd_client_cap(1), 1);
+    assert_int_equal(mxd_client_cap(~0ULL), MXD_CLIENTS_CEILING);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -289,6 +395,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_handle_refusals_change_nothing_and_lock_out, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_handle_unwritable_table_is_451, setup, teardown),
+        cmocka_unit_test(test_address_refusal_table),
+        cmocka_unit_test_setup_teardown(test_set_route_refuses_loopback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handle_loopback_refused_route_unchanged, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_handle_nul_is_protocol_error, setup, teardown),
+        cmocka_unit_test(test_client_cap),
     };
     surel_log_open("test_routes", SUREL_LOG_STDERR, NULL);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,7 +17,7 @@
 #	  - bad input is refused with its exit status and a message, and
 #	    changes nothing: a bad domain, another school's domain, a
 #	    relayhost another setup made, a hand-edited Dovecot snippet, a
-#	    missing template, not root.
+#	    missing template, a name surel.ini cannot hold, not root.
 set -euo pipefail
 . "$SUREL_SRC_DIR/tests/setup/common.sh"
 su_image
@@ -136,6 +136,7 @@ refused "a bad domain" 65 "$SETUP" --root "$R" --roster "$ROSTER" --domain 'bad_
 refused "another school's domain" 78 "$SETUP" --root "$R" --roster "$ROSTER" --domain smpn2.sch.id --smarthost mail.isp.example.net
 refused "a missing --smarthost" 64 "$SETUP" --root "$R" --roster "$ROSTER" --domain "$D"
 refused "a missing template" 69 setup --templates "$T/nowhere"
+refused "a --name with both kinds of quote (surel.ini cannot hold it)" 65 setup --name "SMP \"Sant' Yosef\""
 postconf -c "$R/etc/postfix" -e "relayhost=[other-relay.example.net]" 2>/dev/null
 refused "a relayhost another setup made" 78 setup
 postconf -c "$R/etc/postfix" -e "relayhost=[mail.isp.example.net]:587" 2>/dev/null

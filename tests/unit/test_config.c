@@ -103,12 +103,90 @@ static void test_units(void **state)
     assert_int_equal(surel_parse_duration("-1"), -1);
 }
 
+/* One raw surel.ini text and what must come of it. */
+struct raw_case {
+    const char *text;       /* the file */
+    const char *section, *key;
+    const char *value;      /* the value read, or NULL when the file is refused */
+    const char *error;      /* the start of the message after the path, when refused */
+};
+
+/* Quoting, comments and iniparser's cut at ';' and '#'. */
+static const struct raw_case raw_cases[] = {
+    {"[dial]\nschedule = \"Mon-Sat 08:00 13:00; Sun 10:00\"\n", "dial", "schedule",
+     "Mon-Sat 08:00 13:00; Sun 10:00", NULL},
+    {"[dial]\nsocket = \"/run/surel/a#b\"\n", "dial", "socket", "/run/surel/a#b", NULL},
+    {"[school]\nname = \"a;b\" ; comment\n", "school", "name", "a;b", NULL},
+    {"[school]\nname = 'a#b'   # comment\n", "school", "name", "a#b", NULL},
+    {"[school]\n; comment; with # inside\n# another ; one\nname = SMP 1\n", "school", "name",
+     "SMP 1", NULL},
+    {"[school]\nname =\n", "school", "name", "", NULL},
+    {"[school]\nname = \"\"\n", "school", "name", "", NULL},
+    {"[school]\nname = '' ; empty\n", "school", "name", "", NULL},
+    {"[school]\nname = 'SMP \"Satu\"'\n", "school", "name", "SMP \"Satu\"", NULL},
+    {"[school]\nname = \"SMP Sant'Yosef\"\n", "school", "name", "SMP Sant'Yosef", NULL},
+    {"[school]\nname = \"a\\b;c\\\"\n", "school", "name", "a\\b;c\\", NULL},
+    {"[school]\nname = \"  blanks kept  \"\n", "school", "name", "  blanks kept  ", NULL},
+    {"[school]\r\nname = \"a;b\"\r\n", "school", "name", "a;b", NULL},
+    {"[dial]\nschedule = Mon-Sat 08:00 13:00; Sun 10:00\n", "dial", "schedule", NULL,
+     ":2: [dial] schedule: a value without quotes ends at ';' or '#'"},
+    {"[dial]\nsocket = /run/surel/a#b\n", "dial", "socket", NULL,
+     ":2: [dial] socket: a value without quotes ends at ';' or '#'"},
+    {"[dial]\n\ngrace = 5s ; five seconds\n", "dial", "grace", NULL,
+     ":3: [dial] grace: a value without quotes ends at ';' or '#'"},
+    {"[school]\nname = ; nothing\n", "school", "name", NULL,
+     ":2: [school] name: a value without quotes ends at ';' or '#'"},
+    {"[school]\nname = \"SMP \"Satu\"\"\n", "school", "name", NULL,
+     ":2: [school] name: text after the closing quote"},
+    {"[school]\nname = \"a\\\"b\"\n", "school", "name", NULL,
+     ":2: [school] name: text after the closing quote"},
+    {"[school]\nname = \"no end\n", "school", "name", NULL, ":2: [school] name: no closing '\"'"},
+    {"[school]\nname = a\\\ndomain = a.sch.id\n", "school", "name", NULL,
+     ":2: [school] name: a line ending in '\\' is joined with the next one"},
+    {"[school]\n; see \\\ndomain = a.sch.id\n", "school", "domain", NULL,
+     ":2: a line ending in '\\' is joined with the next one"},
+};
+
+/* Every case of raw_cases: the value read, or the message naming line and key. */
+static void test_raw_values(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(raw_cases) / sizeof(raw_cases[0]); i++) {
+        const struct raw_case *c = &raw_cases[i];
+        char err[512] = "";
+        struct surel_config *cfg = load(c->text, err, sizeof(err));
+        print_message("case %zu: %s\n", i, c->value ? c->value : err);
+        if (c->value != NULL) {
+            assert_non_null(cfg);
+            assert_string_equal(surel_config_str(cfg, c->section, c->key), c->value);
+            surel_config_free(cfg);
+            continue;
+        }
+        assert_null(cfg);
+        assert_true(strncmp(err, path, strlen(path)) == 0);
+        assert_non_null(strstr(err, c->error));
+        assert_true(strstr(err, c->error) == err + strlen(path));
+    }
+}
+
+/* The message says what iniparser made of the value. */
+static void test_raw_reads_as(void **state)
+{
+    char err[512] = "";
+    (void)state;
+    assert_null(load("[dial]\nschedule = Mon-Sat 08:00 13:00; Sun 10:00\n", err, sizeof(err)));
+    assert_non_null(strstr(err, "it reads as 'Mon-Sat 08:00 13:00'"));
+    assert_null(load("[school]\nname = \"SMP \"Satu\"\"\n", err, sizeof(err)));
+    assert_non_null(strstr(err, "it reads as 'SMP '"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_values_and_defaults), cmocka_unit_test(test_unknown_key),
         cmocka_unit_test(test_unknown_section), cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_missing_file), cmocka_unit_test(test_units),
+        cmocka_unit_test(test_raw_values), cmocka_unit_test(test_raw_reads_as),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
