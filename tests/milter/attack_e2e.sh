@@ -33,14 +33,14 @@ closed() { echo "closed: $*"; }
 
 # refused OUTPUT: did swaks see the last command refused (4xx/5xx)?
 refused() {
-	grep -Eq '^<\*\* +[45][0-9][0-9]' <<<"$1"
+	grep -Eq '^<(\*\*|~\*) +[45][0-9][0-9]' <<<"$1"
 }
 
 echo "1. an outsider to kelas-7a@ and siswa@ through Unicode case folding"
 for to in $'\u212Aelas-7a'"@$D" $'\u017Fiswa'"@$D"; do
 	out=$(outside --from "stranger@example.com" --to "$to" --header "Subject: fold $TOKEN") || true
 	if refused "$out"; then
-		closed "RCPT TO:<$to>: $(grep -Eo '^<\*\* +[45][0-9][0-9] .{0,60}' <<<"$out" | head -1)"
+		closed "RCPT TO:<$to>: $(grep -Eo '^<(\*\*|~\*) +[45][0-9][0-9] .{0,60}' <<<"$out" | head -1)"
 	else
 		open_ "RCPT TO:<$to> was accepted"
 	fi
