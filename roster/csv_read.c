@@ -57,6 +57,7 @@ static void row_free(struct csv_row *row)
     for (int i = 0; i < row->nfields; i++)
         free(row->fields[i]);
     free(row->fields);
+    free(row->numeric);
     memset(row, 0, sizeof(*row));
 }
 

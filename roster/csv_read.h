@@ -31,6 +31,7 @@ struct csv_row {
     int line;           /* 1-based line where the row starts */
     int nfields;
     char **fields;      /* NUL-terminated, trimmed of surrounding blanks */
+    unsigned char *numeric; /* per field, 1 if a workbook stored a number; NULL for CSV */
 };
 
 struct csv_table {
