@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "import.h"
+#include "name_case.h"
 #include "names.h"
 #include "util.h"
 
@@ -242,6 +243,7 @@ int import_read_row(const struct csv_row *row, const int col[COL_COUNT], int def
     memset(out, 0, sizeof(*out));
     out->line = row->line;
     surel_name_normalize(field(row, col, COL_NAME), out->full_name, sizeof(out->full_name));
+    name_case_fix(out->full_name);
     surel_name_key(out->full_name, out->name_key, sizeof(out->name_key));
     if (out->full_name[0] == '\0') {
         snprintf(err, errlen, "line %d: the name is empty", row->line);

@@ -19,7 +19,8 @@
  *	"Nama" -> "Data Ayah Nama"), so a parent's name is never the
  *	pupil's.  *first_data is the index of the first row after it.
  *
- *	import_read_row() also takes "Kelas 7A" as class 7A, and gives a
+ *	import_read_row() also puts a name in capitals in the case people
+ *	write it (name_case(3)), takes "Kelas 7A" as class 7A, and gives a
  *	NISN that a workbook stored as a number of 8 or 9 digits its lost
  *	leading zeros back (other lengths are refused naming the cell).
  *
