@@ -1,5 +1,6 @@
 /*
- * test_import: CSV reading, header mapping, matching and --sync.
+ * test_import: CSV reading, encodings, header mapping (also Dapodik's two-row
+ * header under title lines), names in capitals, matching and --sync.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,8 @@
 
 #include "csv_read.h"
 #include "import.h"
+#include "name_case.h"
+#include "table_read.h"
 
 static void parse(const char *text, struct csv_table *t)
 {
@@ -124,6 +127,141 @@ static void test_rows(void **state)
     assert_non_null(strstr(err, "line 6: gender"));
     assert_int_equal(import_read_row(&t.rows[6], col, ROLE_STUDENT, NULL, &row, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "line 7: unknown role \"kepala\""));
+    csv_table_free(&t);
+}
+
+/* A string literal and its length, NULs included. */
+#define LIT(s) s, sizeof(s) - 1
+
+/* Decode text as surel-roster would; returns the UTF-8 (malloc'd) or NULL with err. */
+static char *decode(const char *data, size_t len, const char **enc, char *err, size_t errlen)
+{
+    char *out;
+    size_t outlen;
+    if (text_to_utf8("t.csv", data, len, &out, &outlen, enc, err, errlen) < 0)
+        return NULL;
+    if (out == NULL)
+        out = strndup(data, len);
+    return out;
+}
+
+/* Excel's encodings are found without a flag; UTF-8 is never read as 1252. */
+static void test_encodings(void **state)
+{
+    const char *enc;
+    char err[256], *s;
+    (void)state;
+    /* UTF-8, even when its bytes would also be fine as Windows-1252 */
+    s = decode(LIT("Nama\nJos\xc3\xa9\n"), &enc, err, sizeof(err));
+    assert_string_equal(enc, "UTF-8");
+    assert_string_equal(s, "Nama\nJos\xc3\xa9\n");
+    free(s);
+    /* Windows-1252: é, the curly apostrophe 0x92, the euro sign 0x80 */
+    s = decode(LIT("Nama\nJos\xe9 Nur\x92" "aini \x80\n"), &enc, err, sizeof(err));
+    assert_non_null(s);
+    assert_string_equal(enc, "WINDOWS-1252");
+    assert_string_equal(s, "Nama\nJos\xc3\xa9 Nur\xe2\x80\x99" "aini \xe2\x82\xac\n");
+    free(s);
+    /* UTF-16LE with its BOM, tab-separated, as Excel's "Unicode Text" */
+    static const char u16[] = "\xff\xfeN\0a\0m\0a\0\t\0K\0\r\0\n\0J\0o\0s\0\xe9\0\t\0" "7\0";
+    s = decode(u16, sizeof(u16) - 1, &enc, err, sizeof(err));
+    assert_non_null(s);
+    assert_string_equal(enc, "UTF-16LE");
+    assert_string_equal(s, "Nama\tK\r\nJos\xc3\xa9\t7");
+    free(s);
+    static const char u16be[] = "\xfe\xff\0N\0a";
+    s = decode(u16be, sizeof(u16be) - 1, &enc, err, sizeof(err));
+    assert_string_equal(s, "Na");
+    free(s);
+    /* a lone surrogate in UTF-16 names its line */
+    static const char badu16[] = "\xff\xfeN\0\n\0\n\0\x00\xd8x\0";
+    assert_null(decode(badu16, sizeof(badu16) - 1, &enc, err, sizeof(err)));
+    assert_non_null(strstr(err, "t.csv:3: not UTF-16LE"));
+    /* damaged UTF-8 (valid sequences and a stray byte) is refused, not read as 1252 */
+    assert_null(decode(LIT("Nama\nJos\xc3\xa9\nSit\xed\n"), &enc, err, sizeof(err)));
+    assert_non_null(strstr(err, "t.csv:3: not UTF-8"));
+    /* a byte 1252 leaves undefined, and NUL without a UTF-16 BOM */
+    assert_null(decode(LIT("Nama\nA\nB\x81\n"), &enc, err, sizeof(err)));
+    assert_non_null(strstr(err, "t.csv:3: not UTF-8"));
+    assert_null(decode(LIT("N\0a\0\n\0"), &enc, err, sizeof(err)));
+    assert_non_null(strstr(err, "t.csv:1: not UTF-8"));
+}
+
+/* An .xls is refused with what to do. */
+static void test_xls_refused(void **state)
+{
+    struct csv_table t;
+    struct table_source src;
+    char err[256];
+    (void)state;
+    assert_int_equal(table_parse("k.xls", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8, &t, &src, err,
+                                 sizeof(err)), -1);
+    assert_non_null(strstr(err, "k.xls: an old Excel .xls workbook"));
+    assert_non_null(strstr(err, "save it as .xlsx or as CSV"));
+    assert_int_equal(table_parse("k.xlsx", "PK\003\004xx", 6, &t, &src, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "k.xlsx: not a readable .xlsx workbook"));
+}
+
+/* Names in capitals; names in mixed case are left alone. */
+static void test_name_case(void **state)
+{
+    static const char *const cases[][2] = {
+        {"ADI NUGROHO", "Adi Nugroho"}, {"MUHAMMAD AL-FATIH", "Muhammad Al-Fatih"},
+        {"SITI NUR'AINI", "Siti Nur'aini"}, {"M. RIZKI", "M. Rizki"},
+        {"AHMAD BIN ABDULLAH", "Ahmad bin Abdullah"}, {"JOS\xc3\x89 \xc3\x91" "ANDU", "Jos\xc3\xa9 \xc3\x91" "andu"},
+        {"DRS. SUTRISNO, M.PD.", "Drs. Sutrisno, M.Pd."}, {"HAMENGKU BUWONO III", "Hamengku Buwono III"},
+        {"Adi NUGROHO", "Adi NUGROHO"}, {"budi", "budi"}, {"B", "B"}, {"\xe7\x8e\x8b", "\xe7\x8e\x8b"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char buf[64];
+        strcpy(buf, cases[i][0]);
+        name_case_fix(buf);
+        if (strcmp(buf, cases[i][1]) != 0)
+            fail_msg("\"%s\" -> \"%s\", want \"%s\"", cases[i][0], buf, cases[i][1]);
+    }
+}
+
+/* Dapodik's layout: title lines, then a two-row header with groups. */
+static void test_dapodik_header(void **state)
+{
+    struct csv_table t;
+    struct import_row row;
+    int col[COL_COUNT], first = -1;
+    char err[256];
+    (void)state;
+    parse("Daftar Peserta Didik;;;;;;;;;;\n"
+          "SMP NEGERI 1 CONTOH;;;;;;;;;;\n"
+          "Tanggal Unduh: 2026-07-14;;;;;;;;;;\n"
+          "\n"
+          "No;Nama;NISN;JK;Data Ayah;;Data Ibu;;Rombel Saat Ini;NIK\n"
+          ";;;;Nama;NIK;Nama;NIK;;\n"
+          "1;BUDI SANTOSO;0091234501;L;SUPARMAN;3302000000000001;SRI;3302000000000002;Kelas 7A;3302000000000003\n", &t);
+    assert_int_equal(import_find_header(&t, col, &first, err, sizeof(err)), 0);
+    assert_int_equal(first, 5);
+    assert_int_equal(col[COL_NAME], 1);
+    assert_int_equal(col[COL_NISN], 2);
+    assert_int_equal(col[COL_CLASS], 8);
+    assert_int_equal(import_read_row(&t.rows[first], col, ROLE_STUDENT, NULL, &row, err,
+                                     sizeof(err)), 0);
+    assert_string_equal(row.full_name, "Budi Santoso");
+    assert_string_equal(row.class_name, "7A");
+    assert_string_equal(row.nisn, "0091234501");
+    csv_table_free(&t);
+    /* the merged "Nama" repeated on the second row (as the workbook reader gives it) */
+    parse("No,Nama,Data Ayah,,Kelas\nNo,Nama,Nama,NIK,Kelas\n1,Budi,Suparman,1,7A\n", &t);
+    assert_int_equal(import_find_header(&t, col, &first, err, sizeof(err)), 0);
+    assert_int_equal(first, 2);
+    assert_int_equal(col[COL_NAME], 1);
+    csv_table_free(&t);
+    /* a one-row header keeps refusing two name columns, and no header is "no name column" */
+    parse("Judul\nNama,Nama,Kelas\nBudi,Budi,7A\n", &t);
+    assert_int_equal(import_find_header(&t, col, &first, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "line 2: two name columns"));
+    csv_table_free(&t);
+    parse("Judul\nNomor,Kelas\n1,7A\n", &t);
+    assert_int_equal(import_find_header(&t, col, &first, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "line 1: no name column"));
     csv_table_free(&t);
 }
 
@@ -277,7 +415,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv_excel_id), cmocka_unit_test(test_csv_multiline),
         cmocka_unit_test(test_csv_errors), cmocka_unit_test(test_header_map),
-        cmocka_unit_test(test_rows),
+        cmocka_unit_test(test_rows), cmocka_unit_test(test_encodings),
+        cmocka_unit_test(test_xls_refused), cmocka_unit_test(test_name_case),
+        cmocka_unit_test(test_dapodik_header),
         cmocka_unit_test_setup_teardown(test_reimport_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_move_keeps_username, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync, setup, teardown),
