@@ -259,6 +259,13 @@ static void test_dapodik_header(void **state)
     assert_int_equal(import_find_header(&t, col, &first, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "line 2: two name columns"));
     csv_table_free(&t);
+    /* title lines without delimiters (a hand-made file) do not choose the delimiter */
+    parse("Daftar Siswa\nKecamatan Contoh, Kabupaten Contoh\nNama;Kelas\nBudi;7A\nSiti;7A\n", &t);
+    assert_int_equal(t.delimiter, ';');
+    assert_int_equal(import_find_header(&t, col, &first, err, sizeof(err)), 0);
+    assert_int_equal(first, 3);
+    assert_int_equal(col[COL_CLASS], 1);
+    csv_table_free(&t);
     parse("Judul\nNomor,Kelas\n1,7A\n", &t);
     assert_int_equal(import_find_header(&t, col, &first, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "line 1: no name column"));
