@@ -81,7 +81,7 @@ static int parse_opts(int argc, char **argv, struct import_opts *o)
         }
     }
     if (optind != argc - 1)
-        return cli_usage("import", "needs exactly one FILE.csv");
+        return cli_usage("import", "needs exactly one FILE (.csv or .xlsx)");
     o->file = argv[optind];
     return 0;
 }
