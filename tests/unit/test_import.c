@@ -16,6 +16,9 @@
 #include "import.h"
 #include "name_case.h"
 #include "table_read.h"
+#include "xlsx_read.h"
+
+#include <zip.h>
 
 static void parse(const char *text, struct csv_table *t)
 {
@@ -200,6 +203,148 @@ static void test_xls_refused(void **state)
     assert_non_null(strstr(err, "save it as .xlsx or as CSV"));
     assert_int_equal(table_parse("k.xlsx", "PK\003\004xx", 6, &t, &src, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "k.xlsx: not a readable .xlsx workbook"));
+}
+
+/* An .xlsx in memory with these parts (name, text pairs, NULL-terminated); malloc'd. */
+static char *make_xlsx(const char *const *parts, size_t *len)
+{
+    zip_error_t ze;
+    zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &ze);
+    zip_source_keep(src);
+    zip_t *z = zip_open_from_source(src, ZIP_TRUNCATE, &ze);
+    assert_non_null(z);
+    for (int i = 0; parts[i] != NULL; i += 2) {
+        zip_source_t *f = zip_source_buffer(z, parts[i + 1], strlen(parts[i + 1]), 0);
+        assert_true(zip_file_add(z, parts[i], f, 0) >= 0);
+    }
+    assert_int_equal(zip_close(z), 0);
+    zip_stat_t st;
+    assert_int_equal(zip_source_stat(src, &st), 0);
+    char *buf = malloc(st.size);
+    assert_int_equal(zip_source_open(src), 0);
+    assert_int_equal(zip_source_read(src, buf, st.size), (zip_int64_t)st.size);
+    zip_source_close(src);
+    zip_source_free(src);
+    *len = st.size;
+    return buf;
+}
+
+#define NS "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\""
+#define RNS "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\""
+
+/* Cells as a spreadsheet shows them: strings, digits, dates, merges. */
+static void test_xlsx_cells(void **state)
+{
+    const char *const parts[] = {
+        "xl/workbook.xml", "<workbook " NS " " RNS "><workbookPr/><sheets><sheet name=\"Kelas 7\""
+        " sheetId=\"9\" r:id=\"rId7\"/><sheet name=\"Lain\" sheetId=\"1\" r:id=\"rId1\"/></sheets>"
+        "</workbook>",
+        "xl/_rels/workbook.xml.rels", "<Relationships xmlns=\"http://schemas.openxmlformats.org/"
+        "package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"x/worksheet\" Target="
+        "\"worksheets/sheet1.xml\"/><Relationship Id=\"rId7\" Type=\"x/worksheet\" Target="
+        "\"worksheets/kelas.xml\"/><Relationship Id=\"rId3\" Type=\"x/sharedStrings\" Target="
+        "\"strings.xml\"/><Relationship Id=\"rId4\" Type=\"x/styles\" Target=\"styles.xml\"/>"
+        "</Relationships>",
+        "xl/strings.xml", "<sst " NS "><si><t>Nama</t></si><si><r><t xml:space=\"preserve\">Budi "
+        "</t></r><r><t>Santoso</t></r><rPh><t>x</t></rPh></si><si><t>0091234501</t></si></sst>",
+        "xl/styles.xml", "<styleSheet " NS "><numFmts><numFmt numFmtId=\"170\" formatCode="
+        "\"d&quot;.&quot;mmmm yyyy\"/><numFmt numFmtId=\"171\" formatCode=\"&quot;day&quot; 0\"/>"
+        "</numFmts><cellXfs><xf numFmtId=\"0\"/><xf numFmtId=\"14\"/><xf numFmtId=\"170\"/>"
+        "<xf numFmtId=\"171\"/></cellXfs></styleSheet>",
+        "xl/worksheets/sheet1.xml", "<worksheet " NS "><sheetData><row r=\"1\"><c r=\"A1\" t="
+        "\"inlineStr\"><is><t>wrong sheet</t></is></c></row></sheetData></worksheet>",
+        "xl/worksheets/kelas.xml", "<worksheet " NS "><sheetData>"
+        "<row r=\"2\"><c r=\"A2\" t=\"s\"><v>0</v></c><c r=\"B2\" t=\"inlineStr\"><is><t>Kelas"
+        "</t></is></c><c r=\"D2\"><v>1234567890</v></c></row>"
+        "<row r=\"3\"><c r=\"A3\" t=\"s\"><v>1</v></c><c r=\"B3\" t=\"inlineStr\"><is><t> 7A </t>"
+        "</is></c><c r=\"C3\" t=\"s\"><v>2</v></c><c r=\"D3\"><v>1.01234508E8</v></c>"
+        "<c r=\"E3\" s=\"1\"><v>45000</v></c><c r=\"F3\" s=\"2\"><v>45000.5</v></c>"
+        "<c r=\"G3\" s=\"3\"><v>4</v></c><c r=\"H3\"><v>1.5</v></c><c r=\"I3\" t=\"b\"><v>1</v>"
+        "</c><c r=\"J3\" t=\"str\"><f>A1</f><v>Nama</v></c></row>"
+        "<row r=\"4\"><c r=\"A4\" t=\"inlineStr\"><is><t>Siti</t></is></c><c r=\"C4\"><v>3.0</v>"
+        "</c></row><row r=\"6\"><c t=\"inlineStr\"><is><t>Ani</t></is></c></row>"
+        "</sheetData><mergeCells><mergeCell ref=\"B3:B6\"/><mergeCell ref=\"D2:E2\"/></mergeCells>"
+        "</worksheet>",
+        NULL};
+    struct csv_table t;
+    char sheet[64], err[256];
+    size_t len;
+    (void)state;
+    char *data = make_xlsx(parts, &len);
+    if (xlsx_parse("k.xlsx", data, len, &t, sheet, sizeof(sheet), err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_string_equal(sheet, "Kelas 7");
+    assert_int_equal(t.nrows, 4);
+    assert_int_equal(t.rows[0].line, 2);
+    assert_string_equal(t.rows[0].fields[0], "Nama");
+    assert_string_equal(t.rows[0].fields[2], "");
+    assert_string_equal(t.rows[0].fields[3], "1234567890");     /* never 1.23E+9 */
+    assert_int_equal(t.rows[0].nfields, 4);                     /* D2:E2 is not spread */
+    const struct csv_row *r = &t.rows[1];
+    assert_string_equal(r->fields[0], "Budi Santoso");          /* runs joined, no phonetic */
+    assert_string_equal(r->fields[1], "7A");                    /* trimmed */
+    assert_string_equal(r->fields[2], "0091234501");            /* text keeps its zero */
+    assert_int_equal(r->numeric[2], 0);
+    assert_string_equal(r->fields[3], "101234508");
+    assert_int_equal(r->numeric[3], 1);
+    assert_string_equal(r->fields[4], "2023-03-15");            /* built-in date format */
+    assert_string_equal(r->fields[5], "2023-03-15");            /* custom date format */
+    assert_string_equal(r->fields[6], "4");                     /* "day" 0 is no date */
+    assert_string_equal(r->fields[7], "1.5");
+    assert_string_equal(r->fields[8], "TRUE");
+    assert_string_equal(r->fields[9], "Nama");
+    assert_string_equal(t.rows[2].fields[1], "7A");             /* merged down B3:B6 */
+    assert_string_equal(t.rows[2].fields[2], "3");              /* 3.0 -> 3 */
+    assert_int_equal(t.rows[3].line, 6);
+    assert_string_equal(t.rows[3].fields[0], "Ani");            /* no r: next column */
+    assert_string_equal(t.rows[3].fields[1], "7A");
+    csv_table_free(&t);
+    free(data);
+}
+
+/* Broken workbooks name the part, sheet and cell. */
+static void test_xlsx_errors(void **state)
+{
+    const char *const base[] = {
+        "xl/workbook.xml", "<workbook " NS " " RNS "><workbookPr date1904=\"1\"/><sheets>"
+        "<sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>",
+        "xl/_rels/workbook.xml.rels", "<Relationships><Relationship Id=\"rId1\" Type=\"w\" "
+        "Target=\"/xl/worksheets/s.xml\"/></Relationships>",
+        "xl/styles.xml", "<styleSheet><cellXfs><xf numFmtId=\"0\"/><xf numFmtId=\"14\"/>"
+        "</cellXfs></styleSheet>",
+        "xl/worksheets/s.xml", NULL, NULL};
+    static const char *const sheets[][2] = {
+        {"<worksheet><sheetData><row r=\"1\"><c r=\"A1\" s=\"1\"><v>45000</v></c></row>"
+         "</sheetData></worksheet>", NULL},
+        {"<worksheet><sheetData><row r=\"3\"><c r=\"B3\" t=\"s\"><v>0</v></c></row></sheetData>"
+         "</worksheet>", "k.xlsx: sheet \"S\" cell B3: shared string 0 does not exist"},
+        {"<worksheet><sheetData><row r=\"2\"><c r=\"C2\"><v>12a</v></c></row></sheetData>"
+         "</worksheet>", "k.xlsx: sheet \"S\" cell C2: \"12a\" is not a number"},
+        {"<worksheet><sheetData><row r=\"2\"><c r=\"C3\"><v>1</v></c></row></sheetData>"
+         "</worksheet>", "k.xlsx: sheet \"S\" row 2: bad cell reference \"C3\""},
+        {"<worksheet><sheetData><row r=\"2\"></row></sheetData></worksheet>",
+         "k.xlsx: sheet \"S\" is empty"},
+        {"<worksheet><sheetData><row r=\"2\">", "k.xlsx: xl/worksheets/s.xml:1: malformed XML"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(sheets) / sizeof(sheets[0]); i++) {
+        const char *parts[sizeof(base) / sizeof(base[0])];
+        struct csv_table t;
+        char sheet[64], err[256] = "";
+        size_t len;
+        memcpy(parts, base, sizeof(base));
+        parts[7] = sheets[i][0];
+        char *data = make_xlsx(parts, &len);
+        int rc = xlsx_parse("k.xlsx", data, len, &t, sheet, sizeof(sheet), err, sizeof(err));
+        free(data);
+        if (sheets[i][1] == NULL) {                 /* the 1904 date system */
+            assert_int_equal(rc, 0);
+            assert_string_equal(t.rows[0].fields[0], "2027-03-16");
+            csv_table_free(&t);
+        } else if (rc != -1 || strstr(err, sheets[i][1]) == NULL) {
+            fail_msg("case %zu: rc %d, \"%s\", want \"%s\"", i, rc, err, sheets[i][1]);
+        }
+    }
 }
 
 /* Names in capitals; names in mixed case are left alone. */
@@ -424,7 +569,8 @@ int main(void)
         cmocka_unit_test(test_csv_errors), cmocka_unit_test(test_header_map),
         cmocka_unit_test(test_rows), cmocka_unit_test(test_encodings),
         cmocka_unit_test(test_xls_refused), cmocka_unit_test(test_name_case),
-        cmocka_unit_test(test_dapodik_header),
+        cmocka_unit_test(test_dapodik_header), cmocka_unit_test(test_xlsx_cells),
+        cmocka_unit_test(test_xlsx_errors),
         cmocka_unit_test_setup_teardown(test_reimport_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_move_keeps_username, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync, setup, teardown),
