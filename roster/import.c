@@ -88,17 +88,36 @@ static const char *cell(const struct csv_row *row, int i)
     return i < row->nfields ? row->fields[i] : "";
 }
 
-/* Is sub the second row of a two-row header over top?  Its name cell is empty
- * (or repeats the merged "Nama"), and it names sub-columns under a group. */
+/* True if text is one of the header words of any column ("Nama", "NISN", ...). */
+static int column_word(const char *text)
+{
+    char key[64];
+    header_key(text, key, sizeof(key));
+    for (int c = 0; c < COL_COUNT; c++)
+        for (int w = 0; column_words[c][w] != NULL; w++)
+            if (strcmp(key, column_words[c][w]) == 0)
+                return 1;
+    return 0;
+}
+
+/* Is sub the second row of a two-row header over top?  It follows at once, its
+ * name cell is empty (or repeats the merged "Nama"), it has a cell under an
+ * empty top cell (a group's sub-column), and a header word among its cells
+ * (Dapodik's groups have Nama), so that a data row with an empty name is not
+ * taken for one. */
 static int second_header_row(const struct csv_row *top, const struct csv_row *sub, int name_col)
 {
     const char *n = cell(sub, name_col);
+    int under_group = 0, word = 0;
     if (sub->line != top->line + 1 || (*n && strcasecmp(n, cell(top, name_col)) != 0))
         return 0;
-    for (int i = 0; i < sub->nfields; i++)
-        if (*cell(top, i) == '\0' && sub->fields[i][0] != '\0')
-            return 1;
-    return 0;
+    for (int i = 0; i < sub->nfields; i++) {
+        if (sub->fields[i][0] == '\0' || strcasecmp(sub->fields[i], cell(top, i)) == 0)
+            continue;
+        under_group |= *cell(top, i) == '\0';
+        word |= column_word(sub->fields[i]);
+    }
+    return under_group && word;
 }
 
 /* One header from two rows: a single column is its top cell, a sub-column is

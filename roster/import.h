@@ -14,7 +14,8 @@
  *	first IMPORT_HEADER_SEARCH rows with a name column (the title lines
  *	of a Dapodik export above it are skipped).  When the row below it
  *	leaves the name column empty (or repeats it, merged) and names
- *	sub-columns under an empty top cell, the header has two rows: a
+ *	sub-columns under an empty top cell, one of them a header word such
+ *	as Nama, the header has two rows: a
  *	group's sub-columns are named with the group ("Data Ayah" +
  *	"Nama" -> "Data Ayah Nama"), so a parent's name is never the
  *	pupil's.  *first_data is the index of the first row after it.

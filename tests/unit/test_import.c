@@ -399,6 +399,12 @@ static void test_dapodik_header(void **state)
     assert_int_equal(first, 2);
     assert_int_equal(col[COL_NAME], 1);
     csv_table_free(&t);
+    /* a data row with an empty name is not a second header row: it is refused */
+    parse("Nama,Kelas\n,7A,Budi\n", &t);
+    assert_int_equal(import_find_header(&t, col, &first, err, sizeof(err)), 0);
+    assert_int_equal(first, 1);
+    assert_int_equal(col[COL_CLASS], 1);
+    csv_table_free(&t);
     /* a one-row header keeps refusing two name columns, and no header is "no name column" */
     parse("Judul\nNama,Nama,Kelas\nBudi,Budi,7A\n", &t);
     assert_int_equal(import_find_header(&t, col, &first, err, sizeof(err)), -1);
