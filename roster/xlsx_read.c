@@ -444,8 +444,8 @@ static char *cell_text(struct xlsx *x, xmlNode *c, const char *ref, int *numeric
         if (*vs == '\0')
             out = strdup("");
         else if (number_text(vs, date, x->date1904, num, sizeof(num)) < 0)
-            snprintf(x->err, x->errlen, "%s: sheet \"%s\" cell %s: \"%.40s\" is not a number",
-                     x->name, x->sheet, ref, vs);
+            snprintf(x->err, x->errlen, "%s: sheet \"%s\" cell %s: its number cannot be read",
+                     x->name, x->sheet, ref);   /* not quoted: it may be a NIK */
         else if ((out = strdup(num)) != NULL)
             *numeric = !date;
     } else {                            /* str (formula), e (error), d (ISO date) */

@@ -319,7 +319,7 @@ static void test_xlsx_errors(void **state)
         {"<worksheet><sheetData><row r=\"3\"><c r=\"B3\" t=\"s\"><v>0</v></c></row></sheetData>"
          "</worksheet>", "k.xlsx: sheet \"S\" cell B3: shared string 0 does not exist"},
         {"<worksheet><sheetData><row r=\"2\"><c r=\"C2\"><v>12a</v></c></row></sheetData>"
-         "</worksheet>", "k.xlsx: sheet \"S\" cell C2: \"12a\" is not a number"},
+         "</worksheet>", "k.xlsx: sheet \"S\" cell C2: its number cannot be read"},
         {"<worksheet><sheetData><row r=\"2\"><c r=\"C3\"><v>1</v></c></row></sheetData>"
          "</worksheet>", "k.xlsx: sheet \"S\" row 2: bad cell reference \"C3\""},
         {"<worksheet><sheetData><row r=\"2\"></row></sheetData></worksheet>",
