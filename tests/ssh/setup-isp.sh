@@ -17,7 +17,13 @@ set -euo pipefail
 . "$SUREL_SRC_DIR/tests/mxd/common.sh"
 
 T=$(mktemp -d /tmp/surel-ssh-setup.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+TUN=surel-tk$$
+# cleanup: the throwaway tunnel account and the files.
+cleanup() {
+	id -u "$TUN" >/dev/null 2>&1 && userdel "$TUN" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
 pc() { postconf -c "$T/isp/etc" "$@"; }
 ssh_setup() {
 	local cmd=$1
@@ -79,5 +85,29 @@ grep -q two.test "$T/isp/etc/surel-tunnels" && fail "two.test still routed"
 grep -q sch2 "$T/keys" && fail "sch2's key still there"
 pc -M | grep -q "127.0.0.1:20002" && fail "sch2's smtpd still in master.cf"
 [ "$(ssh_setup list | cut -d' ' -f1)" = sch1 ] || fail "list: $(ssh_setup list)"
+
+check "authorized_keys is a new regular file of root, never a link"
+[ -f "$T/keys" ] && [ ! -L "$T/keys" ] && [ "$(stat -c '%U %a' "$T/keys")" = "root 640" ] ||
+	fail "authorized_keys is $(stat -c '%F %U %a' "$T/keys")"
+ls -A "$T" | grep -q '^\.authorized_keys' && fail "a temporary keys file was left: $(ls -A "$T")"
+
+check "a link planted by the tunnel account does not redirect the keys' write"
+useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$TUN" ||
+	fail "cannot create the throwaway user $TUN"
+chmod 0711 "$T"
+mkdir -p "$T/home/.ssh"
+chown -R "$TUN" "$T/home"
+chmod 0700 "$T/home/.ssh"
+echo "precious" >"$T/victim"
+as_tun() { setpriv --reuid="$TUN" --regid="$TUN" --clear-groups -- "$@"; }
+as_tun ln -s "$T/victim" "$T/home/.ssh/authorized_keys.tmp" || fail "the tunnel account cannot plant its link"
+as_tun ln -s "$T/victim" "$T/home/.ssh/authorized_keys" || fail "the tunnel account cannot plant its link"
+rc=0
+ssh_setup add sch4 four.test --key "$T/b.pub" --tunnel-user "$TUN" --keys "$T/home/.ssh/authorized_keys" \
+	>"$T/out" 2>&1 || rc=$?
+[ "$(cat "$T/victim")" = precious ] || fail "ssh-add wrote through the planted link: $(cat "$T/victim")"
+[ "$rc" = 78 ] && grep -q "must be in a directory of root" "$T/out" ||
+	fail "expected 78 and a refusal of the tunnel account's directory, got $rc: $(cat "$T/out")"
+grep -q four.test "$T/isp/etc/surel-tunnels" && fail "a refused ssh-add routed four.test"
 
 echo "PASS: setup-isp"
