@@ -32,7 +32,9 @@
 #	and Postfix as the MX of school.test, configured by
 #	surel-setup-isp ssh-install / ssh-add with the tunnel account "root" (tests
 #	only: the keys' options, not the account, confine a school) and the
-#	gate from the source tree.  Mail for outside.test is delivered at
+#	gate from the source tree; the script writes the rules that fence
+#	the tunnel ports to T/surel-tunnel.nft and loads them into the ISP's
+#	namespace (--netns).  Mail for outside.test is delivered at
 #	the ISP into T/isp/mail.  The school's Postfix has ssh mode's shipped
 #	settings (etc/postfix/*.surel-ssh, as surel-setup --mode ssh applies
 #	them): it relays through [127.0.0.1]:10025 (the tunnel's local
@@ -131,7 +133,8 @@ st_setup() {
 	shift
 	"$ST_SETUP" --config-dir "$T/isp/etc" "ssh-$cmd" --tunnel-user root \
 		--keys "$T/sshd/authorized_keys" --gate "$ST_GATE" --state "$T/gate" \
-		--sshd-conf "$T/sshd/surel-tunnel.conf" --ssh-host "$ST_ISP" --ssh-port "$ST_SSH_PORT" "$@"
+		--sshd-conf "$T/sshd/surel-tunnel.conf" --ssh-host "$ST_ISP" --ssh-port "$ST_SSH_PORT" \
+		--firewall "$T/surel-tunnel.nft" --netns "$ST_INS" "$@"
 }
 
 # st_add_school LOGIN DOMAIN [PUBKEY]: register a school (a new key unless given).
