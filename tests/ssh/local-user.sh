@@ -4,14 +4,16 @@
 # DESCRIPTION
 #	Real sshd and Postfix at the ISP, set up by surel-setup-isp-ssh (which
 #	writes and loads the nftables rules that fence the tunnel ports into
-#	the ISP's namespace), and a throwaway unprivileged user made for this
-#	test (removed at exit) who acts inside the ISP's namespace.
+#	the ISP's namespace) with an unprivileged tunnel account, as in
+#	production (so sshd's forwards are that account's sockets), and
+#	another unprivileged user who acts inside the ISP's namespace; both
+#	are throwaway users made for this test and removed at exit.
 #	While school1 is offline:
 #	- that user may bind school1's IN port (nothing can stop a bind), but
 #	  Postfix's delivery to the school never completes a handshake with
 #	  it: the mail is deferred and the user's listener accepts nothing;
 #	- that user cannot connect to school1's smtpd (its OUT port), which
-#	  the tunnel account (root in these tests) still reaches.
+#	  the tunnel account still reaches.
 #	While school1's tunnel is up:
 #	- that user cannot connect to the remote forward on the IN port, nor
 #	  listen on it, nor connect to the OUT port;
@@ -23,6 +25,7 @@ set -euo pipefail
 . "$SUREL_SRC_DIR/tests/ssh/common.sh"
 
 INTRUDER=surel-lu$$
+ST_TUNNEL_USER=surel-lt$$
 TUN_PID=
 LIS_PID=
 
@@ -50,7 +53,10 @@ stop_tunnel() {
 cleanup_here() {
 	stop_listener
 	stop_tunnel
-	id -u "$INTRUDER" >/dev/null 2>&1 && userdel "$INTRUDER" 2>/dev/null
+	local u
+	for u in "$INTRUDER" "$ST_TUNNEL_USER"; do
+		id -u "$u" >/dev/null 2>&1 && userdel "$u" 2>/dev/null
+	done
 	return 0
 }
 ST_CLEANUP_HOOK=cleanup_here
@@ -58,6 +64,10 @@ trap st_cleanup EXIT
 
 useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$INTRUDER" ||
 	fail "cannot create the throwaway user $INTRUDER"
+# The tunnel account: a shell for the forced command, no password but not
+# locked (this sshd runs without PAM, and then refuses locked accounts).
+useradd --system --no-create-home --home-dir /nonexistent --shell /bin/sh -p '*' "$ST_TUNNEL_USER" ||
+	fail "cannot create the throwaway tunnel account $ST_TUNNEL_USER"
 
 # intruder_listen PORT: the user listens on 127.0.0.1:PORT and speaks just
 # enough SMTP to take mail; T/intruder.out says "listening", then
@@ -98,14 +108,11 @@ intruder_listen() {
 	return 1
 }
 
-# try_connect PORT [intruder]: connect to 127.0.0.1:PORT in the ISP's
-# namespace, as root (the tunnel account here) or as the throwaway user;
-# prints why not.
+# try_connect PORT USER: connect to 127.0.0.1:PORT in the ISP's namespace
+# as USER; prints why not.
 try_connect() {
-	local -a who=()
-	[ "${2:-}" = intruder ] && who=(setpriv --reuid="$INTRUDER" --regid="$INTRUDER" --clear-groups --)
-	timeout 15 ip netns exec "$ST_INS" "${who[@]}" bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' \
-		connect "$1" 2>&1
+	timeout 15 ip netns exec "$ST_INS" setpriv --reuid="$2" --regid="$2" --clear-groups -- \
+		bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' connect "$1" 2>&1
 }
 
 # tunnel: school1's own tunnel in the background; waits for ready.
@@ -140,7 +147,7 @@ dc_hold_in 2
 pf_wait_log "$T/isp" "surel-tunnel.*to=<siti@school.test>.*status=(deferred|sent)" 60 ||
 	fail "the ISP did not try to deliver school1's mail"
 grep -q '^accepted' "$T/intruder.out" &&
-	fail "the other user's listener on $IN1 was handed school1's mail: $(cat "$T/intruder.out")"
+	fail "the other user's listener on $IN1 was handed school1's mail: $(grep -E '^(MAIL|RCPT)' "$T/intruder.out")"
 grep -Eq "surel-tunnel.*to=<siti@school.test>.*status=sent" "$T/isp/maillog" &&
 	fail "the ISP delivered school1's mail to another user's listener"
 st_wait_deferred "$T/isp" 2
@@ -148,17 +155,20 @@ grep -q "status=bounced" "$T/isp/maillog" && fail "the ISP bounced mail while th
 stop_listener
 
 check "offline: another user cannot reach school1's smtpd on its OUT port; the tunnel account can"
-out=$(try_connect "$OUT1" intruder) && fail "the other user connected to 127.0.0.1:$OUT1"
+out=$(try_connect "$OUT1" "$INTRUDER") && fail "the other user connected to 127.0.0.1:$OUT1"
 grep -q "Connection refused" <<<"$out" || fail "expected 'Connection refused' on $OUT1, got: $out"
-out=$(try_connect "$OUT1") || fail "the tunnel account (root here) cannot reach 127.0.0.1:$OUT1: $out"
+out=$(try_connect "$OUT1" "$ST_TUNNEL_USER") ||
+	fail "the tunnel account $ST_TUNNEL_USER cannot reach 127.0.0.1:$OUT1: $out"
 
 check "online: another user can neither connect to nor listen on school1's ports"
 st_link_up
 tunnel || fail "expected 'surel-tunnel ready school1', got: $(cat "$T/tunnel.out" "$T/tunnel.err")"
-out=$(try_connect "$IN1" intruder) && fail "the other user reached the school through 127.0.0.1:$IN1"
+grep -q "Accepted publickey for $ST_TUNNEL_USER " "$T/sshd.log" ||
+	fail "the tunnel did not log in as the unprivileged account $ST_TUNNEL_USER"
+out=$(try_connect "$IN1" "$INTRUDER") && fail "the other user reached the school through 127.0.0.1:$IN1"
 grep -q "Connection refused" <<<"$out" || fail "expected 'Connection refused' on $IN1, got: $out"
 intruder_listen "$IN1" && fail "the other user could listen on 127.0.0.1:$IN1 beside the tunnel"
-out=$(try_connect "$OUT1" intruder) && fail "the other user connected to 127.0.0.1:$OUT1 while online"
+out=$(try_connect "$OUT1" "$INTRUDER") && fail "the other user connected to 127.0.0.1:$OUT1 while online"
 grep -q "Connection refused" <<<"$out" || fail "expected 'Connection refused' on $OUT1, got: $out"
 
 check "mail still flows both ways through the tunnel"
