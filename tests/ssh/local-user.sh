@@ -53,9 +53,14 @@ stop_tunnel() {
 cleanup_here() {
 	stop_listener
 	stop_tunnel
-	local u
+	local u i
 	for u in "$INTRUDER" "$ST_TUNNEL_USER"; do
-		id -u "$u" >/dev/null 2>&1 && userdel "$u" 2>/dev/null
+		# userdel fails while another test holds the passwd lock: try again.
+		for ((i = 0; i < 10; i++)); do
+			id -u "$u" >/dev/null 2>&1 || break
+			userdel "$u" 2>/dev/null || sleep 1
+		done
+		id -u "$u" >/dev/null 2>&1 && echo "local-user.sh: could not remove user $u" >&2
 	done
 	return 0
 }

@@ -25,7 +25,12 @@ T=$(mktemp -d /tmp/surel-ssh-setup.XXXXXX)
 TUN=surel-tk$$
 # cleanup: the throwaway tunnel account and the files.
 cleanup() {
-	id -u "$TUN" >/dev/null 2>&1 && userdel "$TUN" 2>/dev/null
+	local i
+	# userdel fails while another test holds the passwd lock: try again.
+	for ((i = 0; i < 10; i++)); do
+		id -u "$TUN" >/dev/null 2>&1 || break
+		userdel "$TUN" 2>/dev/null || sleep 1
+	done
 	rm -rf "$T"
 }
 trap cleanup EXIT
