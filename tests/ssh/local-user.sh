@@ -19,6 +19,7 @@
 #	  listen on it, nor connect to the OUT port;
 #	- the held mail reaches the school when the ISP flushes, and the
 #	  school's mail leaves through its local forward.
+#	Without the rules (as at an ISP set up before them) ssh-list warns.
 set -euo pipefail
 
 : "${SUREL_BIN_DIR:?}" "${SUREL_SRC_DIR:?}"
@@ -145,6 +146,8 @@ OUT1=$(st_port school1 out) IN1=$(st_port school1 in)
 [ -n "$OUT1" ] && [ -n "$IN1" ] || fail "ports not assigned: '$OUT1' '$IN1'"
 ip netns exec "$ST_INS" nft list table inet surel_tunnel >"$T/nft.out" 2>&1 ||
 	fail "the tunnel ports' rules are not loaded at the ISP: $(cat "$T/nft.out")"
+st_setup list >"$T/list.out" 2>&1 || fail "ssh-list failed: $(cat "$T/list.out")"
+grep -q "not fenced" "$T/list.out" && fail "ssh-list says the loaded rules are missing: $(cat "$T/list.out")"
 
 check "offline: another user may bind school1's IN port, but Postfix hands it nothing"
 intruder_listen "$IN1" || fail "expected the user to be able to bind 127.0.0.1:$IN1, got: $(cat "$T/intruder.out")"
@@ -185,5 +188,11 @@ out=$(ns_exec "$ST_SNS" swaks --server 127.0.0.1 --port 10025 --helo school.test
 dc_wait_count "$T/isp" 1 30 || fail "the school's message did not arrive at the ISP"
 grep -q '^accepted' "$T/intruder.out" && fail "the other user's listener got a connection"
 stop_tunnel
+
+check "without the rules (an ISP set up before them), ssh-list says so"
+ip netns exec "$ST_INS" nft delete table inet surel_tunnel
+st_setup list >"$T/list.out" 2>&1 || fail "ssh-list failed: $(cat "$T/list.out")"
+grep -q "warning: the tunnel ports are not fenced" "$T/list.out" ||
+	fail "expected ssh-list to warn about the missing rules, got: $(cat "$T/list.out")"
 
 echo "PASS: local-user"
