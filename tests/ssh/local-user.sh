@@ -11,7 +11,8 @@
 #	While school1 is offline:
 #	- that user may bind school1's IN port (nothing can stop a bind), but
 #	  Postfix's delivery to the school never completes a handshake with
-#	  it: the mail is deferred and the user's listener accepts nothing;
+#	  it, not even through SYN cookies (its listener has backlog 0): the
+#	  mail is deferred and the user's listener accepts nothing;
 #	- that user cannot connect to school1's smtpd (its OUT port), which
 #	  the tunnel account still reaches.
 #	While school1's tunnel is up:
@@ -75,8 +76,8 @@ useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nolo
 useradd --system --no-create-home --home-dir /nonexistent --shell /bin/sh -p '*' "$ST_TUNNEL_USER" ||
 	fail "cannot create the throwaway tunnel account $ST_TUNNEL_USER"
 
-# intruder_listen PORT: the user listens on 127.0.0.1:PORT and speaks just
-# enough SMTP to take mail; T/intruder.out says "listening", then
+# intruder_listen PORT: the user listens on 127.0.0.1:PORT (backlog 0, to
+# be answered with SYN cookies) and speaks just enough SMTP to take mail; T/intruder.out says "listening", then
 # "accepted" and every line received.  Returns 1 if the bind failed.
 intruder_listen() {
 	: >"$T/intruder.out"
@@ -86,6 +87,10 @@ intruder_listen() {
 		$| = 1;
 		my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => $ARGV[0],
 			Listen => 5, ReuseAddr => 1) or do { print "bind failed: $!\n"; exit 2 };
+		# Backlog 0 (the listen builtin: IO::Socket would make 0 a 5):
+		# the kernel answers the next SYNs with SYN cookies, SYN-ACKs
+		# that belong to no socket and so to no user.
+		listen($s, 0) or do { print "listen failed: $!\n"; exit 2 };
 		print "listening\n";
 		while (my $c = $s->accept) {
 			print "accepted\n";
@@ -115,9 +120,9 @@ intruder_listen() {
 }
 
 # try_connect PORT USER: connect to 127.0.0.1:PORT in the ISP's namespace
-# as USER; prints why not.
+# as USER, for at most TRY_SECS (15) seconds; prints why not.
 try_connect() {
-	timeout 15 ip netns exec "$ST_INS" setpriv --reuid="$2" --regid="$2" --clear-groups -- \
+	timeout "${TRY_SECS:-15}" ip netns exec "$ST_INS" setpriv --reuid="$2" --regid="$2" --clear-groups -- \
 		bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1"' connect "$1" 2>&1
 }
 
@@ -160,6 +165,15 @@ grep -Eq "surel-tunnel.*to=<siti@school.test>.*status=sent" "$T/isp/maillog" &&
 	fail "the ISP delivered school1's mail to another user's listener"
 st_wait_deferred "$T/isp" 2
 grep -q "status=bounced" "$T/isp/maillog" && fail "the ISP bounced mail while the school was offline"
+# Postfix's own user connects again and again: once the first handshake
+# lingers in the listener's queue, the kernel answers with SYN cookies.
+pfuser=$(postconf -c "$T/isp/etc" -h mail_owner)
+for i in 1 2 3; do
+	out=$(TRY_SECS=4 try_connect "$IN1" "$pfuser") &&
+		fail "Postfix's user $pfuser reached the other user's listener on $IN1 (attempt $i)"
+done
+grep -q '^accepted' "$T/intruder.out" &&
+	fail "the other user's listener on $IN1 accepted a connection of Postfix's user"
 stop_listener
 
 check "offline: another user cannot reach school1's smtpd on its OUT port; the tunnel account can"
