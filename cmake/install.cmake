@@ -38,6 +38,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/man/surel-setup.8 DESTINATION ${CMAKE_INSTAL
 install(FILES ${PROJECT_SOURCE_DIR}/etc/systemd/surel-milter.service
               ${PROJECT_SOURCE_DIR}/etc/systemd/dialctl.service
               ${PROJECT_SOURCE_DIR}/etc/systemd/surel-mxd.service
+              ${PROJECT_SOURCE_DIR}/etc/systemd/surel-tunnel-firewall.service
         DESTINATION ${SUREL_SYSTEMD_UNITDIR})
 # Templates that surel-setup fills in (it looks in /usr/share/surel).
 install(FILES ${PROJECT_SOURCE_DIR}/etc/surel.ini DESTINATION ${_surel_share})

@@ -35,7 +35,7 @@ setup() {
 isp() {
 	"$SETUP_ISP" --config-dir "$ISP/etc" "$@" --tunnel-user root --keys "$ISP/authorized_keys" \
 		--state "$ISP/gate" --sshd-conf "$ISP/sshd.conf" --ssh-host isp.example.net \
-		--ssh-port 2222 --host-key "$ISP/host.pub"
+		--ssh-port 2222 --host-key "$ISP/host.pub" --firewall "$ISP/tunnel.nft" --no-firewall-load
 }
 
 check "--ssh-key makes the school's key and prints its public half"

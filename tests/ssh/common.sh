@@ -30,9 +30,12 @@
 #
 #	The ISP runs a real sshd (its own config, port 2222, host key in T)
 #	and Postfix as the MX of school.test, configured by
-#	surel-setup-isp ssh-install / ssh-add with the tunnel account "root" (tests
-#	only: the keys' options, not the account, confine a school) and the
-#	gate from the source tree.  Mail for outside.test is delivered at
+#	surel-setup-isp ssh-install / ssh-add with the tunnel account
+#	$ST_TUNNEL_USER (default "root": the keys' options, not the account,
+#	confine a school; a test may set an unprivileged account of its own)
+#	and the gate from the source tree; the script writes the rules that fence
+#	the tunnel ports to T/surel-tunnel.nft and loads them into the ISP's
+#	namespace (--netns).  Mail for outside.test is delivered at
 #	the ISP into T/isp/mail.  The school's Postfix has ssh mode's shipped
 #	settings (etc/postfix/*.surel-ssh, as surel-setup --mode ssh applies
 #	them): it relays through [127.0.0.1]:10025 (the tunnel's local
@@ -51,6 +54,7 @@ ST_SETUP=$SUREL_SRC_DIR/scripts/surel-setup-isp
 ST_ISP=198.51.100.1
 ST_NAT=198.51.100.2
 ST_SSH_PORT=2222
+ST_TUNNEL_USER=${ST_TUNNEL_USER:-root}
 
 # fail MSG: say what was expected and what happened, show the logs, stop.
 fail() {
@@ -129,9 +133,10 @@ EOF
 st_setup() {
 	local cmd=$1
 	shift
-	"$ST_SETUP" --config-dir "$T/isp/etc" "ssh-$cmd" --tunnel-user root \
+	"$ST_SETUP" --config-dir "$T/isp/etc" "ssh-$cmd" --tunnel-user "$ST_TUNNEL_USER" \
 		--keys "$T/sshd/authorized_keys" --gate "$ST_GATE" --state "$T/gate" \
-		--sshd-conf "$T/sshd/surel-tunnel.conf" --ssh-host "$ST_ISP" --ssh-port "$ST_SSH_PORT" "$@"
+		--sshd-conf "$T/sshd/surel-tunnel.conf" --ssh-host "$ST_ISP" --ssh-port "$ST_SSH_PORT" \
+		--firewall "$T/surel-tunnel.nft" --netns "$ST_INS" "$@"
 }
 
 # st_add_school LOGIN DOMAIN [PUBKEY]: register a school (a new key unless given).
@@ -211,7 +216,7 @@ st_ssh_cmd() {
 	ST_SSH_CMD=(ip netns exec "$ST_SNS" ssh -F none -T -o BatchMode=yes -o IdentitiesOnly=yes
 		-o StrictHostKeyChecking=yes -o UserKnownHostsFile="$T/keys/known_hosts"
 		-o GlobalKnownHostsFile=/dev/null -o ControlMaster=no -o ControlPath=none
-		-o ConnectTimeout=10 -i "$T/keys/$login" -p "$ST_SSH_PORT" -l root "$@")
+		-o ConnectTimeout=10 -i "$T/keys/$login" -p "$ST_SSH_PORT" -l "$ST_TUNNEL_USER" "$@")
 }
 
 # st_ssh LOGIN ARGS...: run that ssh.
@@ -257,7 +262,7 @@ domains = school.test
 [ssh]
 host = $ST_ISP
 port = $ST_SSH_PORT
-user = root
+user = $ST_TUNNEL_USER
 identity = $T/keys/school1
 known_hosts = $T/keys/known_hosts
 isp_port = $(st_port school1 out)

@@ -9,7 +9,12 @@
 #	transport, sender/ETRN table, master.cf smtpd with its restrictions
 #	and locked-down key line, and keeps its ports when run again;
 #	refusals (a domain of another school, a file that is no key) change
-#	nothing; ssh-remove takes everything away.
+#	nothing; ssh-remove takes everything away.  The nftables rules that
+#	fence the ports (written, not loaded here) follow add and remove and
+#	pass nft -c.  authorized_keys is a regular file of root (0640); a
+#	keys directory of the tunnel account (a throwaway user made here, in
+#	which it planted links at the old fixed names) is refused and
+#	nothing is written through the links.
 set -euo pipefail
 
 : "${SUREL_BIN_DIR:?}" "${SUREL_SRC_DIR:?}"
@@ -17,13 +22,25 @@ set -euo pipefail
 . "$SUREL_SRC_DIR/tests/mxd/common.sh"
 
 T=$(mktemp -d /tmp/surel-ssh-setup.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+TUN=surel-tk$$
+# cleanup: the throwaway tunnel account and the files.
+cleanup() {
+	local i
+	# userdel fails while another test holds the passwd lock: try again.
+	for ((i = 0; i < 10; i++)); do
+		id -u "$TUN" >/dev/null 2>&1 || break
+		userdel "$TUN" 2>/dev/null || sleep 1
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
 pc() { postconf -c "$T/isp/etc" "$@"; }
 ssh_setup() {
 	local cmd=$1
 	shift
 	mxd_setup_isp "$T" "$T/isp" "ssh-$cmd" --tunnel-user root --keys "$T/keys" \
-		--state "$T/gate" --sshd-conf "$T/sshd.conf" --ssh-host isp.test "$@"
+		--state "$T/gate" --sshd-conf "$T/sshd.conf" --ssh-host isp.test \
+		--firewall "$T/tunnel.nft" --no-firewall-load "$@"
 }
 snapshot() {
 	cat "$T/isp/etc/main.cf" "$T/isp/etc/master.cf" "$T/keys" "$T/isp/etc/surel-tunnels" \
@@ -60,6 +77,9 @@ grep -q '^command=".*surel-tunnel-gate --state '"$T"'/gate sch1",restrict,port-f
 	fail "key line not locked down: $(cat "$T/keys")"
 grep -q "^isp_port = 20001" "$T/out" && grep -q "^remote_port = 30001" "$T/out" ||
 	fail "ssh-add did not print the school's [ssh] section: $(cat "$T/out")"
+grep -q 'elements = { 20001 }' "$T/tunnel.nft" && grep -q 'elements = { 30001 }' "$T/tunnel.nft" ||
+	fail "the school's ports are not fenced: $(cat "$T/tunnel.nft")"
+nft -c -f "$T/tunnel.nft" >"$T/nft.out" 2>&1 || fail "nft refuses the rules: $(cat "$T/nft.out")"
 ssh_setup add sch2 two.test --key "$T/b.pub" >"$T/out" 2>&1 || fail "ssh-add sch2: $(cat "$T/out")"
 ssh_setup add sch1 one.test extra.test --key "$T/a.pub" >"$T/out" 2>&1 || fail "ssh-add again: $(cat "$T/out")"
 grep -q "^isp_port = 20001" "$T/out" || fail "sch1 lost its ports when added again"
@@ -78,6 +98,32 @@ ssh_setup remove sch2 >"$T/out" 2>&1 || fail "ssh-remove: $(cat "$T/out")"
 grep -q two.test "$T/isp/etc/surel-tunnels" && fail "two.test still routed"
 grep -q sch2 "$T/keys" && fail "sch2's key still there"
 pc -M | grep -q "127.0.0.1:20002" && fail "sch2's smtpd still in master.cf"
+grep -q 'elements = { 20001 }' "$T/tunnel.nft" && grep -q 'elements = { 30001 }' "$T/tunnel.nft" ||
+	fail "sch2's ports are still fenced (or sch1's are not): $(cat "$T/tunnel.nft")"
 [ "$(ssh_setup list | cut -d' ' -f1)" = sch1 ] || fail "list: $(ssh_setup list)"
+
+check "authorized_keys is a new regular file of root, never a link"
+[ -f "$T/keys" ] && [ ! -L "$T/keys" ] && [ "$(stat -c '%U %a' "$T/keys")" = "root 640" ] ||
+	fail "authorized_keys is $(stat -c '%F %U %a' "$T/keys")"
+ls -A "$T" | grep -q '^\.authorized_keys' && fail "a temporary keys file was left: $(ls -A "$T")"
+
+check "a link planted by the tunnel account does not redirect the keys' write"
+useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$TUN" ||
+	fail "cannot create the throwaway user $TUN"
+chmod 0711 "$T"
+mkdir -p "$T/home/.ssh"
+chown -R "$TUN" "$T/home"
+chmod 0700 "$T/home/.ssh"
+echo "precious" >"$T/victim"
+as_tun() { setpriv --reuid="$TUN" --regid="$TUN" --clear-groups -- "$@"; }
+as_tun ln -s "$T/victim" "$T/home/.ssh/authorized_keys.tmp" || fail "the tunnel account cannot plant its link"
+as_tun ln -s "$T/victim" "$T/home/.ssh/authorized_keys" || fail "the tunnel account cannot plant its link"
+rc=0
+ssh_setup add sch4 four.test --key "$T/b.pub" --tunnel-user "$TUN" --keys "$T/home/.ssh/authorized_keys" \
+	>"$T/out" 2>&1 || rc=$?
+[ "$(cat "$T/victim")" = precious ] || fail "ssh-add wrote through the planted link: $(cat "$T/victim")"
+[ "$rc" = 78 ] && grep -q "must be in a directory of root" "$T/out" ||
+	fail "expected 78 and a refusal of the tunnel account's directory, got $rc: $(cat "$T/out")"
+grep -q four.test "$T/isp/etc/surel-tunnels" && fail "a refused ssh-add routed four.test"
 
 echo "PASS: setup-isp"
