@@ -17,7 +17,10 @@
 #	    nothing to change: DOMAIN is set up (etrn mode)", every unit must
 #	    keep its MainPID, Postfix's master and qmgr and Dovecot's master
 #	    their PIDs, and systemd must log no start, stop, restart or
-#	    reload of those units in between.
+#	    reload of those units in between;
+#	  - runs it with another --etrn-host: surel.ini changes, and dialctl
+#	    must be reloaded (it logs "configuration reloaded"), not
+#	    restarted (its MainPID stays).
 #	Waits poll with shell builtins: every exec costs 30-40 times more
 #	in the VM under TCG.  About 4-8 minutes under TCG on two cores.
 set -uo pipefail
@@ -73,7 +76,7 @@ setup() {
 	surel-setup --domain smpn1-contoh.sch.id --name "SMP Negeri 1 Contoh" \
 		--smarthost mail.isp.net.id --isp-login smpn1 --isp-password-file /root/isp.pw \
 		--link modem --device /dev/ttyS0 --phone 0211234567 --ppp-user isp-user \
-		--ppp-password-file /root/ppp.pw --per-minute 165 --schedule "Mon-Sat 07:00 12:00 15:00"
+		--ppp-password-file /root/ppp.pw --per-minute 165 --schedule "Mon-Sat 07:00 12:00 15:00" "$@"
 }
 UNITS=(surel-milter.service dialctl.service postfix@-.service dovecot.service)
 
@@ -127,4 +130,23 @@ for u in "${UNITS[@]}" postfix.service; do
 done
 journalctl -q --no-pager --after-cursor="$cursor" "${args[@]}" >"$T/systemd.log"
 [ ! -s "$T/systemd.log" ] || fail "systemd acted on the units: $(cat "$T/systemd.log")"
+
+check "a run that changes dialctl's configuration reloads dialctl, never restarts it"
+t0=$EPOCHREALTIME
+setup --etrn-host mx.isp.net.id >"$T/run3" 2>&1 || fail "the third run exited $?: $(cat "$T/run3")"
+echo "  $(took "$t0"); it said:"
+sed 's/^/    /' "$T/run3"
+grep -q '^surel-setup: dialctl rereads surel.ini' "$T/run3" || fail "the run did not say that dialctl rereads surel.ini"
+pids >"$T/pids3"
+# "Id=" follows its unit's MainPID and NRestarts in systemctl show's output.
+[ "$(grep -x -B2 'Id=dialctl.service' "$T/pids1")" = "$(grep -x -B2 'Id=dialctl.service' "$T/pids3")" ] ||
+	fail "dialctl was restarted: $(diff "$T/pids1" "$T/pids3")"
+for ((i = 0; i < 30; i++)); do
+	journalctl -q --no-pager -u dialctl.service --after-cursor="$cursor" -o cat >"$T/dialctl.log"
+	grep -q 'configuration reloaded' "$T/dialctl.log" && break
+	pause 1
+done
+grep -q 'configuration reloaded' "$T/dialctl.log" || fail "dialctl did not reload: $(cat "$T/dialctl.log")"
+[ "$(awk '/^\[/ { s = $1 } s == "[etrn]" && $1 == "host" { print $3 }' /etc/surel/surel.ini)" = mx.isp.net.id ] ||
+	fail "[etrn] host was not changed: $(cat /etc/surel/surel.ini)"
 echo "PASS (uptime $(uptime) s)"
