@@ -4,7 +4,8 @@
 #	. "$SUREL_SRC_DIR/tests/setup/common.sh"
 #
 #	su_image		T, R: the image (Postfix, Dovecot, passwd and
-#				group copied from this host; nothing started)
+#				group copied from this host, /var/mail 2775
+#				root:mail as on Debian; nothing started)
 #	pc ARGS / ini SEC KEY	postconf on the image / a key of its surel.ini
 #	owner_mode PATH		"user:group mode"
 #	snapshot		a hash of every name, mode, owner and content below R
@@ -40,6 +41,10 @@ su_image() {
 		"mydestination=\$myhostname, localhost"
 	cp -a /etc/dovecot "$R/etc/"
 	: >"$R/var/log/mail.log"
+	# Debian's /var/mail is setgid mail: what is made in it inherits the bit.
+	mkdir -p "$R/var/mail"
+	chown root:mail "$R/var/mail"
+	chmod 2775 "$R/var/mail"
 }
 
 pc() { postconf -c "$R/etc/postfix" "$@" 2>/dev/null; }

@@ -80,7 +80,8 @@ pg=$(awk -F: '$1 == "postfix" {print $3}' "$R/etc/group")
 [ "$(stat -c '%u %g %a' "$R/var/spool/postfix/surel")" = "$uid $pg 2750" ] ||
 	fail "the milter's socket directory: $(stat -c '%u %g %a' "$R/var/spool/postfix/surel")"
 vu=$(awk -F: '$1 == "vmail" {print $3}' "$R/etc/passwd")
-[ "$(stat -c '%u' "$R/var/mail/surel")" = "$vu" ] || fail "/var/mail/surel is not vmail's"
+[ "$(stat -c '%u %a' "$R/var/mail/surel")" = "$vu 770" ] ||
+	fail "/var/mail/surel is not vmail's 0770 (setgid inherited from /var/mail?): $(stat -c '%u %a' "$R/var/mail/surel")"
 
 check "surel.ini has the school's values and surel's configuration loader accepts it"
 [ "$(ini school domain)" = "$D" ] || fail "[school] domain is '$(ini school domain)'"
