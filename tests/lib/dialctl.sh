@@ -11,7 +11,7 @@
 #	dc_sql SQL / dc_sessions	one query on T/ledger.db / its session count
 #	dc_wait_sessions N [SECS]	wait until the ledger has N sessions
 #	dc_wait_sql SQL REGEX [SECS]	wait until SQL's answer matches
-#	dc_message FROM TO TAG		a message of about 5 KB
+#	dc_message FROM TO TAG		a message of about 5 KB (DC_BODY=random: incompressible)
 #	dc_send_out N / dc_hold_in N	N of them school -> outside.test (into
 #					T/school) / outside -> school.test (T/isp)
 #	dc_count DIR / dc_unique DIR	messages / distinct Message-IDs in DIR/mail
@@ -111,10 +111,14 @@ dc_wait_sql() {
 	return 1
 }
 
-# dc_message FROM TO TAG: a message of about 5 KB.
+# dc_message FROM TO TAG: a message of about 5 KB (DC_BODY=random: incompressible).
 dc_message() {
 	printf 'From: %s\nTo: %s\nSubject: test %s\nMessage-ID: <%s.%s@test>\n\n' "$1" "$2" "$3" "$3" "$$"
-	head -c 4700 /dev/zero | tr '\0' 'x' | fold -w 70
+	if [ "${DC_BODY:-}" = random ]; then
+		head -c 3500 /dev/urandom | base64 -w 70
+	else
+		head -c 4700 /dev/zero | tr '\0' 'x' | fold -w 70
+	fi
 	echo
 }
 

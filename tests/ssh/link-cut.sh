@@ -17,7 +17,11 @@ set -euo pipefail
 : "${SUREL_BIN_DIR:?}" "${SUREL_SRC_DIR:?}"
 . "$SUREL_SRC_DIR/tests/ssh/common.sh"
 trap st_cleanup EXIT
-N=12
+# Incompressible bodies (ssh -C squeezes the usual x's to nothing) and
+# enough of them that the transfer takes tens of seconds on the shaped link:
+# the cut must fall inside it however slowly this loop gets to look.
+N=40
+export DC_BODY=random
 
 st_setup_world cut
 st_write_ini ssh
@@ -30,10 +34,10 @@ dc_start
 dc_cmd dial >/dev/null || fail "dialctl dial refused"
 for ((i = 0; i < 600; i++)); do
 	out=$(dc_count "$T/isp") in=$(dc_count "$T/school")
-	[ "$((out + in))" -ge 4 ] && break
+	[ "$((out + in))" -ge 2 ] && break
 	sleep 0.1
 done
-[ "$((out + in))" -ge 4 ] || fail "nothing crossed the tunnel in 60 s"
+[ "$((out + in))" -ge 2 ] || fail "nothing crossed the tunnel in 60 s"
 [ "$out" -lt "$N" ] || [ "$in" -lt "$N" ] || fail "everything crossed before the cut: make N larger"
 dc_peer_set local 192.0.2.11
 kill -USR2 "$(head -n 1 "$T"/run/ppp-*.pid)" || fail "cannot signal fake-pppd"
@@ -50,8 +54,8 @@ attempts=$(grep -c "tunnel to .* failed" "$T/dialctl.log" || true)
 grep -q "Accepted publickey for root from $ST_NAT" "$T/sshd.log" || fail "sshd saw no login"
 
 check "every message arrived both ways, nothing bounced"
-dc_wait_count "$T/isp" "$N" 30 || true
-dc_wait_count "$T/school" "$N" 30 || true
+dc_wait_count "$T/isp" "$N" 120 || true
+dc_wait_count "$T/school" "$N" 120 || true
 uout=$(dc_unique "$T/isp") uin=$(dc_unique "$T/school")
 dout=$(($(dc_count "$T/isp") - uout)) din=$(($(dc_count "$T/school") - uin))
 echo "  arrived: $uout/$N out, $uin/$N in; duplicates: $dout out, $din in"
