@@ -49,20 +49,26 @@ EOF
 check "the carrier goes silent while the tunnel carries mail"
 dc_start
 dc_cmd dial >/dev/null || fail "dialctl dial refused"
-for ((i = 0; i < 600; i++)); do
+# Polled by count, not by time: on a loaded machine the tunnel itself may
+# take a while to come up.
+for ((i = 0; i < 1800; i++)); do
 	[ "$(($(dc_count "$T/isp") + $(dc_count "$T/school")))" -ge 2 ] && break
 	sleep 0.1
 done
+[ "$(($(dc_count "$T/isp") + $(dc_count "$T/school")))" -ge 2 ] ||
+	fail "nothing crossed the tunnel in three minutes"
 blackhole on
 cut_at=$(date +%s)
 echo "  silent after $(dc_count "$T/isp") out, $(dc_count "$T/school") in"
 
 check "keepalives end the dead tunnel within seconds"
-for ((i = 0; i < 300; i++)); do
+# Keepalives give up after 6 s; the limit here is a safety net for a loaded
+# machine, not the measure (the time it took is printed).
+for ((i = 0; i < 1200; i++)); do
 	grep -q "tunnel lost" "$T/dialctl.log" && break
 	sleep 0.1
 done
-grep -q "tunnel lost" "$T/dialctl.log" || fail "dialctl did not notice the dead tunnel in 30 s"
+grep -q "tunnel lost" "$T/dialctl.log" || fail "dialctl did not notice the dead tunnel in two minutes"
 echo "  noticed after $(($(date +%s) - cut_at)) s: $(grep -m1 'tunnel lost' "$T/dialctl.log")"
 
 check "retries stop after [ssh] attempts and the session hangs up by itself"
@@ -80,8 +86,8 @@ check "with the carrier back, the next session carries everything"
 blackhole off
 dc_cmd dial >/dev/null || fail "dialctl dial refused"
 dc_wait_sessions 2 180 || fail "the second session did not end"
-dc_wait_count "$T/isp" "$N" 30 || true
-dc_wait_count "$T/school" "$N" 30 || true
+dc_wait_count "$T/isp" "$N" 120 || true
+dc_wait_count "$T/school" "$N" 120 || true
 uout=$(dc_unique "$T/isp") uin=$(dc_unique "$T/school")
 echo "  arrived: $uout/$N out, $uin/$N in; duplicates: $(($(dc_count "$T/isp") - uout)) out, $(($(dc_count "$T/school") - uin)) in"
 [ "$uout" = "$N" ] && [ "$uin" = "$N" ] || fail "expected all $N each way, got $uout out, $uin in"
