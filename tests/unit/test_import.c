@@ -286,6 +286,25 @@ static void test_sync(void **state)
     assert_int_equal(p.status, STATUS_ACTIVE);
 }
 
+/* --sync-school: every active student missing from the list goes, whatever the class;
+ * teachers never. */
+static void test_sync_school(void **state)
+{
+    struct fixture *f = *state;
+    struct roster_person p;
+    run(f, class_list, 0, (int[4]){5, 0, 0, 0});
+    run(f, "Nama,Kelas,Peran\nBu Ani,,guru\n", 0, (int[4]){1, 0, 0, 0});
+    run(f, "Nama,Kelas,NISN\nBudi,9Z,0081234599\n", 0, (int[4]){1, 0, 0, 0});
+    /* 7B's Budi stays and moves; 7A, 9Z and the Muhammads of 7B are not in the list */
+    run(f, "Nama,Kelas,NISN\nBudi,8B,0081234502\n", IMPORT_SYNC_SCHOOL, (int[4]){0, 1, 0, 5});
+    assert_int_equal(roster_find_nisn(f->r, "0081234599", &p), 1);
+    assert_int_equal(p.status, STATUS_GRADUATED);           /* a class that vanished */
+    assert_int_equal(roster_find_username(f->r, "budi2", &p), 1);
+    assert_int_equal(p.status, STATUS_ACTIVE);
+    assert_int_equal(roster_find_username(f->r, "bu.ani", &p), 1);
+    assert_int_equal(p.status, STATUS_ACTIVE);              /* teachers are never touched */
+}
+
 /* Usernames never collide with reserved names or groups. */
 static void test_reserved_names(void **state)
 {
@@ -327,6 +346,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reimport_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_move_keeps_username, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_school, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reserved_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_nisn, setup, teardown),
     };
