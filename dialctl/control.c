@@ -7,14 +7,14 @@
  *	See control.h.
  * DESCRIPTION
  *	The daemon holds its lock before it calls control_listen(), so a
- *	socket file left by a crash can be removed safely.
+ *	socket file left by a crash can be removed safely.  The daemon
+ *	serves the clients itself (clients.h).
  * DIAGNOSTICS
  *	See control.h.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,12 +66,12 @@ int control_listen(const char *path, const char *group, char *err, size_t len)
         *strrchr(dir, '/') = '\0';
         surel_mkdirs(dir, 0755);
     }
-    if (make_addr(path, &a) < 0 || (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+    if (make_addr(path, &a) < 0 || (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0)) < 0) {
         snprintf(err, len, "%s: %m", path);
         return -1;
     }
     unlink(path);
-    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 16) < 0) {
+    if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 64) < 0) {
         snprintf(err, len, "%s: %m", path);
         close(fd);
         return -1;
@@ -82,46 +82,6 @@ int control_listen(const char *path, const char *group, char *err, size_t len)
         return -1;
     }
     return fd;
-}
-
-/* Read up to a newline, waiting at most ms milliseconds in all. */
-static int read_line(int fd, char *line, size_t len, int ms)
-{
-    size_t n = 0;
-    while (n + 1 < len) {
-        struct pollfd p = {fd, POLLIN, 0};
-        if (poll(&p, 1, ms) <= 0)
-            return -1;
-        ssize_t r = read(fd, line + n, len - n - 1);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        n += (size_t)r;
-        line[n] = '\0';
-        if (memchr(line, '\n', n) != NULL)
-            break;
-    }
-    line[n] = '\0';
-    line[strcspn(line, "\r\n")] = '\0';
-    return n > 0 ? 0 : -1;
-}
-
-int control_read(int listen_fd, int *client_fd, char *line, size_t len, uid_t *uid)
-{
-    struct ucred cred;
-    socklen_t clen = sizeof(cred);
-    int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0
-        || read_line(fd, line, len, 2000) < 0) {
-        close(fd);
-        return -1;
-    }
-    *uid = cred.uid;
-    *client_fd = fd;
-    return 0;
 }
 
 int control_write(int fd, const char *text)

@@ -8,8 +8,6 @@
  *
  *	int	control_listen(const char *path, const char *group,
  *				char *err, size_t len);
- *	int	control_read(int listen_fd, int *client_fd, char *line,
- *				size_t len, uid_t *uid);
  *	int	control_write(int client_fd, const char *text);
  *	int	control_request(const char *path, const char *line,
  *				char **reply, char *err, size_t len);
@@ -22,8 +20,14 @@
  *	SPEED LOCAL REMOTE" and "hook down CONNECT_TIME BYTES_SENT
  *	BYTES_RCVD".
  *
- *	control_read() accepts one client and reads its line (2 s at
- *	most); uid is the client's user (SO_PEERCRED).
+ *	control_listen() returns a non-blocking listening socket; the
+ *	daemon serves its clients without waiting on any (clients.h): a
+ *	client has 5 s to send its line and 5 s to read the answer, at most
+ *	32 are connected at once (the oldest is dropped for a new one).
+ *	Who may ask what is decided by the client's SO_PEERCRED: "dial
+ *	force" (it passes the budget) from root only; anyone who may
+ *	connect (root, [dial] socket_group) may ask the rest.
+ *	control_write() writes all of text to a blocking socket.
  * DIAGNOSTICS
  *	-1 with err filled in (control_listen, control_request) or errno.
  */
@@ -34,7 +38,6 @@
 #include <sys/types.h>
 
 int control_listen(const char *path, const char *group, char *err, size_t len);
-int control_read(int listen_fd, int *client_fd, char *line, size_t len, uid_t *uid);
 int control_write(int client_fd, const char *text);
 int control_request(const char *path, const char *line, char **reply, char *err, size_t len);
 

@@ -6,9 +6,11 @@
  * SYNOPSIS
  *	See daemon.h.
  * DESCRIPTION
- *	One thread, one poll() loop over the control socket and a
- *	signalfd.  Blocking steps (postqueue, ETRN) are short and bounded
- *	by their own timeouts.
+ *	One thread, one poll() loop over the control socket, each of its
+ *	clients (clients.h: read and written only when ready, each with a
+ *	deadline) and a signalfd.  Nothing a client does makes the loop
+ *	wait.  Blocking steps (postqueue, ETRN) are short and bounded by
+ *	their own timeouts.
  * DIAGNOSTICS
  *	See daemon.h.
  */
@@ -28,6 +30,7 @@
 
 #include <curl/curl.h>
 
+#include "clients.h"
 #include "config.h"
 #include "control.h"
 #include "daemon.h"
@@ -44,6 +47,7 @@ struct daemon {
     const char *config_path;
     struct ledger *ledger;
     struct session s;
+    struct clients clients;
     int listen_fd, sig_fd, lock_fd;
     long long next_schedule, next_queue_check, retry_at, last_refusal;
     char retry_trigger[32];
@@ -294,45 +298,68 @@ static void hook(struct daemon *d, const char *line, char *out, size_t len)
     }
 }
 
-/* Answer one control request. */
-static void request(struct daemon *d, const char *line, uid_t uid, char *out, size_t len)
+/* "dial" or "dial force"; passing the budget is for root only. */
+static void dial(struct daemon *d, const char *line, const struct client_peer *who, char *out,
+                 size_t len)
 {
+    int force = line[4] != '\0';
     char why[400];
+    if (force && who->uid != 0) {
+        surel_warn("control: refused 'dial --force' from uid %ld pid %ld: passing the budget is"
+                   " for root only", (long)who->uid, (long)who->pid);
+        say(out, len, "error: 'dial --force' passes the budget and is for root only"
+            " (you are uid %ld); 'dialctl dial' dials within the budget\n", (long)who->uid);
+    } else if (start_session(d, "manual", force, why, sizeof(why)) == 0) {
+        say(out, len, "ok\ndialling (trigger manual%s)\n", force ? ", forced" : "");
+    } else {
+        say(out, len, "error: %s\n", why);
+    }
+}
+
+/* Answer one control request from who. */
+static void request(struct daemon *d, const char *line, const struct client_peer *who, char *out,
+                    size_t len)
+{
     if (strcmp(line, "status") == 0) {
         status(d, out, len);
     } else if (strcmp(line, "dial") == 0 || strcmp(line, "dial force") == 0) {
-        if (start_session(d, "manual", line[4] != '\0', why, sizeof(why)) == 0)
-            say(out, len, "ok\ndialling (trigger manual%s)\n", line[4] ? ", forced" : "");
-        else
-            say(out, len, "error: %s\n", why);
+        dial(d, line, who, out, len);
     } else if (strcmp(line, "hangup") == 0) {
         if (d->s.state == S_IDLE) {
             say(out, len, "error: no session to hang up\n");
         } else {
+            surel_info("control: hang-up asked by uid %ld pid %ld", (long)who->uid,
+                       (long)who->pid);
             session_hangup(&d->s, "hang-up asked by hand");
             say(out, len, "ok\nhanging up\n");
         }
     } else if (strncmp(line, "hook ", 5) == 0) {
-        if (uid != 0 && uid != getuid())
+        if (who->uid != 0 && who->uid != getuid()) {
+            surel_warn("control: refused a hook report from uid %ld pid %ld: taken from root"
+                       " only", (long)who->uid, (long)who->pid);
             say(out, len, "error: hook reports are taken from root only\n");
-        else
+        } else {
             hook(d, line, out, len);
+        }
     } else {
         say(out, len, "error: unknown request '%.40s'\n", line);
     }
 }
 
-/* Accept a client and answer it. */
-static void serve(struct daemon *d)
+/* Serve the clients poll() found ready: read, answer, write, drop. */
+static void serve(struct daemon *d, const struct pollfd *p, const int *slot, int n)
 {
-    char line[512], out[4096] = "";
-    uid_t uid;
-    int fd;
-    if (control_read(d->listen_fd, &fd, line, sizeof(line), &uid) < 0)
-        return;
-    request(d, line, uid, out, sizeof(out));
-    control_write(fd, out);
-    close(fd);
+    for (int i = 0; i < n; i++) {
+        if (p[i].revents == 0)
+            continue;
+        long long ms = session_clock_ms();
+        struct client *c = clients_io(&d->clients, slot[i], p[i].revents, ms);
+        if (c != NULL) {
+            char out[4096] = "";
+            request(d, c->line, &c->who, out, sizeof(out));
+            clients_answer(&d->clients, c, out, session_clock_ms());
+        }
+    }
 }
 
 /* Handle pending signals. */
@@ -432,6 +459,7 @@ int daemon_run(const char *config_path)
     struct daemon d;
     memset(&d, 0, sizeof(d));
     d.config_path = config_path;
+    clients_init(&d.clients, CLIENTS_MAX, CLIENT_DEADLINE_MS);
     reload(&d, 1);
     setup(&d);
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -439,13 +467,18 @@ int daemon_run(const char *config_path)
                d.conf->ledger, d.conf->mode, d.conf->pppd, d.conf->peer);
     long long last_tick = 0, last_ms = 0;
     while (!(d.stop_wanted && d.s.state == S_IDLE)) {
-        struct pollfd p[2] = {{d.listen_fd, POLLIN, 0}, {d.sig_fd, POLLIN, 0}};
-        if (poll(p, 2, 250) < 0 && errno != EINTR)
+        struct pollfd p[2 + CLIENTS_MAX] = {{d.listen_fd, POLLIN, 0}, {d.sig_fd, POLLIN, 0}};
+        int slot[CLIENTS_MAX];
+        int n = clients_poll_set(&d.clients, p + 2, slot);
+        if (poll(p, (nfds_t)(2 + n), clients_timeout(&d.clients, session_clock_ms(), 250)) < 0
+            && errno != EINTR)
             surel_fatal(EX_OSERR, "poll: %s", strerror(errno));
         if (p[1].revents & POLLIN)
             on_signals(&d);
+        serve(&d, p + 2, slot, n);
         if (p[0].revents & POLLIN)
-            serve(&d);
+            clients_accept(&d.clients, d.listen_fd, session_clock_ms());
+        clients_expire(&d.clients, session_clock_ms());
         /* Idle: once a second.  In a session: twice, the link costs by the second. */
         long long ms = session_clock_ms();
         if (d.s.state != S_IDLE ? ms - last_ms >= 500 : surel_now() != last_tick) {
@@ -455,6 +488,7 @@ int daemon_run(const char *config_path)
         }
     }
     surel_info("stopped");
+    clients_close_all(&d.clients);
     close(d.listen_fd);
     unlink(d.conf->socket);
     close(d.sig_fd);

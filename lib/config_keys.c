@@ -39,6 +39,7 @@ extern const struct surel_cfg_key surel_cfg_mxd_keys[];     /* config_keys_mxd.c
 extern const struct surel_cfg_key surel_cfg_dialctl_keys[]; /* config_keys_dialctl.c */
 extern const struct surel_cfg_key surel_cfg_milter_keys[];  /* config_keys_milter.c */
 extern const struct surel_cfg_key surel_cfg_ssh_keys[];     /* config_keys_ssh.c */
+extern const struct surel_cfg_key surel_cfg_tls_keys[];     /* config_keys_tls.c */
 
 const struct surel_cfg_key *const surel_cfg_tables[] = {
     base_keys,
@@ -47,5 +48,6 @@ const struct surel_cfg_key *const surel_cfg_tables[] = {
     surel_cfg_dialctl_keys,
     surel_cfg_milter_keys,
     surel_cfg_ssh_keys,
+    surel_cfg_tls_keys,
     NULL
 };

@@ -58,7 +58,7 @@ const struct surel_cfg_key surel_cfg_dialctl_keys[] = {
     {"dial", "socket", CFG_PATH, "/run/surel/dialctl.sock", 0, 0, NULL, NULL,
      "control socket"},
     {"dial", "socket_group", CFG_STRING, "", 0, 0, NULL, NULL,
-     "group allowed to use the control socket (empty: root only)"},
+     "group allowed to use the control socket: status, dial within the budget, hangup (empty: root only)"},
     {"dial", "lock", CFG_PATH, "/run/surel/dialctl.lock", 0, 0, NULL, NULL,
      "lock file that keeps one dialctl daemon"},
     {"dial", "ledger", CFG_PATH, "/var/lib/surel/ledger.db", 0, 0, NULL, NULL,

@@ -32,6 +32,7 @@
 #include "config.h"
 #include "log.h"
 #include "milter.h"
+#include "lookalike.h"
 #include "rules.h"
 #include "store.h"
 
@@ -157,6 +158,8 @@ int main(int argc, char **argv)
         surel_fatal(EX_OSERR, "cannot detach: %s", strerror(errno));
     store_init(ms.roster_db, ms.usage_db, ms.busy_timeout_ms);
     milter_setup(&pr, o.verbose);
+    if (lookalike_init() < 0)           /* before libmilter's threads */
+        surel_fatal(EX_SOFTWARE, "cannot set up ICU's Unicode tables for lookalike domains");
     surel_info("listening on %s for %s (roster %s, usage %s)", ms.socket, pr.domain,
                ms.roster_db, ms.usage_db);
     int rc = smfi_main();

@@ -209,6 +209,15 @@ static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
     return SMFIS_CONTINUE;
 }
 
+/* Line feeds in a header value: each goes out as CR LF. */
+static long long count_lf(const char *value)
+{
+    long long n = 0;
+    for (const char *p = value; (p = strchr(p, '\n')) != NULL; p++)
+        n++;
+    return n;
+}
+
 /* Which sender header is this (index into sender_headers), or -1? */
 static int sender_header(const char *name)
 {
@@ -249,7 +258,9 @@ static sfsistat on_header(SMFICTX *ctx, char *name, char *value)
 {
     struct conn *c = conn_of(ctx);
     if (c != NULL) {
-        c->size += (long long)strlen(name) + 2 + (long long)strlen(value) + 2;
+        /* Postfix hands folded values over with bare LFs; they leave as CRLF. */
+        c->size += (long long)strlen(name) + 2 + (long long)strlen(value) + 2
+                   + count_lf(value);
         int h = sender_header(name);
         if (h >= 0)
             collect_senders(c, h, value);
@@ -270,6 +281,10 @@ static sfsistat check_senders(SMFICTX *ctx, struct conn *c)
     }
     if (senders_count(c) > MAX_SENDERS) {
         policy_too_many_senders(MAX_SENDERS, &r);
+        return answer(ctx, c, &r, "");
+    }
+    if (c->sender.authenticated && c->senders[0].n == 0) {
+        policy_no_from(&c->sender, &r);     /* a From naming nobody hides who sent it */
         return answer(ctx, c, &r, "");
     }
     for (int h = 0; h < NSENDER_HEADERS; h++) {

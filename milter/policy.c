@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "address.h"
+#include "lookalike.h"
 #include "policy.h"
 #include "util.h"
 
@@ -117,15 +118,20 @@ enum policy_addr_kind policy_classify(const struct policy_rules *pr, const char 
     if (a[0] == '\0')
         return ADDR_NULL;
     char *at = strrchr(a, '@');
-    if (at != NULL && school_domain(pr, at + 1) != 2)
-        return ADDR_OUTSIDE;
-    if (at != NULL)
-        *at = '\0';                     /* no domain: Postfix adds one of this host */
-    a[strcspn(a, "+")] = '\0';          /* recipient_delimiter */
+    if (at == NULL || school_domain(pr, at + 1) != 2)
+        return ADDR_OUTSIDE;            /* no domain: this host's own users, not the roster */
+    *at = '\0';
+    a[strcspn(a, "+")] = '\0';         /* recipient_delimiter */
     surel_lower(a);
     if (local != NULL)
         surel_strlcpy(local, a, len);
     return username != NULL && strcmp(a, username) == 0 ? ADDR_OWN : ADDR_SCHOOL;
+}
+
+/* Is this domain the school's, a subdomain, or one written to look like them? */
+static int school_like(const struct policy_rules *pr, const char *domain)
+{
+    return school_domain(pr, domain) > 0 || lookalike_domain(domain, pr->domain);
 }
 
 int policy_claims_school(const struct policy_rules *pr, const char *addr)
@@ -135,8 +141,23 @@ int policy_claims_school(const struct policy_rules *pr, const char *addr)
         return 1;                       /* unreadable: assume the worst */
     if (a[0] == '\0')
         return 0;
-    const char *at = strrchr(a, '@');
-    return at == NULL || school_domain(pr, at + 1) > 0;
+    char *at = strrchr(a, '@');
+    if (at == NULL)
+        return 1;                       /* Postfix completes it with this host's domain */
+    /* "sari@school"@elsewhere shows the school's address too. */
+    for (; at != NULL; *at = '\0', at = strrchr(a, '@'))
+        if (school_like(pr, at + 1))
+            return 1;
+    return 0;
+}
+
+/* Any byte outside ASCII? */
+static int has_8bit(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s >= 0x80)
+            return 1;
+    return 0;
 }
 
 /* Would a Postfix with the percent hack or bang paths on deliver this to a
@@ -290,6 +311,18 @@ int policy_bad_header(const char *name, const char *why, struct policy_reply *ou
                      " cannot be checked. Fix the address in your mail program.", name, why));
 }
 
+int policy_no_from(const struct policy_sender *s, struct policy_reply *out)
+{
+    char id[768], en[768];
+    return reply(out, POLICY_REJECT, "from-missing", "550", "5.7.1",
+                 fmt(id, sizeof(id), "Pesan ini tidak menyebut alamat pengirim di kepala From."
+                     " Kirim dengan alamat Anda sendiri (%s) di kolom pengirim.",
+                     s->person.username),
+                 fmt(en, sizeof(en), "This message names no sender address in its From"
+                     " header. Send it with your own address (%s) as the sender.",
+                     s->person.username));
+}
+
 int policy_too_many_senders(size_t limit, struct policy_reply *out)
 {
     char id[768], en[768];
@@ -298,6 +331,16 @@ int policy_too_many_senders(size_t limit, struct policy_reply *out)
                      " Sender, Resent-From). Kirim dengan alamat Anda sendiri saja.", limit),
                  fmt(en, sizeof(en), "This message names more than %zu sender addresses (From,"
                      " Sender, Resent-From). Send with your own address only.", limit));
+}
+
+/* An address without a domain: its local part in lower case, or 0. */
+static int unqualified_local(const char *addr, char *local, size_t len)
+{
+    if (canonical(addr, local, len) < 0 || local[0] == '\0' || strchr(local, '@') != NULL)
+        return 0;
+    local[strcspn(local, "+")] = '\0';
+    surel_lower(local);
+    return 1;
 }
 
 /* Mail from outside (no login) to a class or role list, however written. */
@@ -309,6 +352,7 @@ static int outside_to_list(const struct policy_rules *pr, const char *addr,
     if (pr->lists_from_outside)
         return ok_reply(out);
     if (!(k == ADDR_SCHOOL && policy_is_list(local))
+        && !(unqualified_local(addr, local, sizeof(local)) && policy_is_list(local))
         && !(routed_to_school(pr, addr, local, sizeof(local)) && policy_is_list(local)))
         return ok_reply(out);
     return reply(out, POLICY_REJECT, "list", "550", "5.7.1",
@@ -353,11 +397,18 @@ int policy_recipient(const struct policy_rules *pr, const struct policy_sender *
                      struct policy_reply *out)
 {
     char a[POLICY_ADDR_MAX], id[768], en[768], who_id[64], who_en[64];
-    enum policy_addr_kind k = policy_classify(pr, addr, NULL, NULL, 0);
+    char local[POLICY_ADDR_MAX];
+    enum policy_addr_kind k = policy_classify(pr, addr, NULL, local, sizeof(local));
     if (k == ADDR_INVALID)
         return reply(out, POLICY_REJECT, "address-syntax", "550", "5.1.3",
                      "Alamat penerima ini tidak dapat dibaca.",
                      "This recipient address cannot be read.");
+    /* Roster addresses are ASCII; Unicode case folding (K, long s) must not
+     * turn another spelling into a list. */
+    if (k == ADDR_SCHOOL && has_8bit(local))
+        return reply(out, POLICY_REJECT, "address-syntax", "550", "5.1.3",
+                     "Alamat di sekolah ini hanya memakai huruf dan angka biasa (ASCII).",
+                     "Addresses at this school use plain letters and digits (ASCII) only.");
     if (!s->authenticated)
         return outside_to_list(pr, addr, out);
     if (k != ADDR_OUTSIDE)

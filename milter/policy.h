@@ -16,6 +16,8 @@
  *			const char *header, struct policy_reply *out);
  *	int	policy_bad_header(const char *name, const char *why,
  *			struct policy_reply *out);
+ *	int	policy_no_from(const struct policy_sender *s,
+ *			struct policy_reply *out);
  *	int	policy_recipient(const struct policy_rules *pr,
  *			const struct policy_sender *s, const char *addr,
  *			const struct policy_usage *used, struct policy_reply *out);
@@ -52,6 +54,13 @@
  *	three outside addresses uses three.  policy_recipient is given the
  *	day's usage plus the outside recipients already accepted for the
  *	message under way.
+ *
+ *	A domain written to look like the school's (invisible characters,
+ *	other scripts' lookalike letters: lookalike.h) is the school's for
+ *	the rule that mail without a login may not claim a school sender.
+ *	A recipient at the school's domain whose local part is not ASCII is
+ *	refused: Postfix folds Unicode case in lookups (K, long s), and no
+ *	roster address has such characters.
  *
  *	The sender checks take the header the address came from ("From",
  *	"Sender", ...), or NULL for the envelope sender; the reply names it.
@@ -123,6 +132,7 @@ int policy_anonymous_sender(const struct policy_rules *pr, const struct policy_s
                             const char *addr, const char *header, struct policy_reply *out);
 int policy_bad_header(const char *name, const char *why, struct policy_reply *out);
 int policy_too_many_senders(size_t limit, struct policy_reply *out);
+int policy_no_from(const struct policy_sender *s, struct policy_reply *out);
 int policy_recipient(const struct policy_rules *pr, const struct policy_sender *s,
                      const char *addr, const struct policy_usage *used,
                      struct policy_reply *out);

@@ -5,8 +5,14 @@
  *	surel-roster import: a class list into the roster
  * SYNOPSIS
  *	surel-roster import [--role R] [--class C] [--sync | --sync-school [--force]]
- *		[--dry-run] [--slips FILE] FILE.csv
+ *		[--dry-run] [--slips FILE] FILE.csv|FILE.xlsx
  * DESCRIPTION
+ *	The file is a CSV (UTF-8, Windows-1252 or UTF-16 text) or an .xlsx
+ *	workbook, read by table_read(3); its header may sit below title
+ *	lines and span two rows (Dapodik's export).  Only the name, class,
+ *	NISN, gender and role columns are read: nothing else in the file
+ *	(NIK, parents, addresses, phones, incomes) is kept, logged or
+ *	printed.
  *	The whole file is read and checked before anything is written; the
  *	changes run in one transaction, so a bad file imports nothing and a
  *	dry run rolls back.  New accounts get generated passwords hashed on
@@ -25,7 +31,8 @@
  *	Output: with --dry-run one line per change; always one summary line
  *	"added N, updated N, unchanged N, graduated N".
  * DIAGNOSTICS
- *	65 for bad data (the message names the line), 66 for a missing
+ *	65 for bad data (the message names the line, for a workbook the
+ *	sheet and row or cell), 66 for a missing
  *	file, 73 if the slips file cannot be made, 74 for database errors,
  *	75 if the roster stays locked.
  */
@@ -41,6 +48,7 @@
 #include "import.h"
 #include "names.h"
 #include "slips.h"
+#include "table_read.h"
 #include "util.h"
 
 struct import_opts {
@@ -88,7 +96,7 @@ static int parse_opts(int argc, char **argv, struct import_opts *o)
         }
     }
     if (optind != argc - 1)
-        return cli_usage("import", "needs exactly one FILE.csv");
+        return cli_usage("import", "needs exactly one FILE (.csv or .xlsx)");
     if (o->sync == IMPORT_SYNC_SCHOOL && o->role != ROLE_STUDENT)
         return cli_usage("import", "--sync-school takes the list of every student, not --role %s",
                          roster_role_name((enum roster_role)o->role));
@@ -98,34 +106,38 @@ static int parse_opts(int argc, char **argv, struct import_opts *o)
     return 0;
 }
 
-/* "FILE:LINE: why" for errors that name a line, else "FILE: why". */
-static void print_error(const char *file, const char *err)
+/* "FILE:LINE: why" for errors that name a line (for a workbook "FILE: sheet
+ * "S" row N: why"), else "FILE: why". */
+static void print_error(const char *file, const char *sheet, const char *err)
 {
-    if (strncmp(err, "line ", 5) == 0)
+    if (strncmp(err, "line ", 5) == 0 && sheet != NULL && sheet[0] != '\0')
+        fprintf(stderr, "surel-roster: %s: sheet \"%s\" row %s\n", file, sheet, err + 5);
+    else if (strncmp(err, "line ", 5) == 0)
         fprintf(stderr, "surel-roster: %s:%s\n", file, err + 5);
     else
         fprintf(stderr, "surel-roster: %s: %s\n", file, err);
 }
 
 /* Read and check every row; the first bad one stops the import. */
-static int read_rows(const struct import_opts *o, struct import_row **rowsp, int *nrows)
+static int read_rows(const struct import_opts *o, struct import_row **rowsp, int *nrows,
+                     struct table_source *src)
 {
     struct csv_table t;
     char err[1024];
-    int col[COL_COUNT];
-    if (csv_table_read(o->file, &t, err, sizeof(err)) < 0) {
+    int col[COL_COUNT], first = 1;
+    if (table_read(o->file, &t, src, err, sizeof(err)) < 0) {
         fprintf(stderr, "surel-roster: %s\n", err);
         return access(o->file, R_OK) == 0 ? EX_DATAERR : EX_NOINPUT;
     }
     struct import_row *rows = calloc((size_t)t.nrows, sizeof(*rows));
-    int rc = rows == NULL ? -1 : import_map_header(&t.rows[0], col, err, sizeof(err));
-    for (int i = 1; i < t.nrows && rc == 0; i++)
-        rc = import_read_row(&t.rows[i], col, o->role, o->class_name, &rows[i - 1],
+    int rc = rows == NULL ? -1 : import_find_header(&t, col, &first, err, sizeof(err));
+    for (int i = first; i < t.nrows && rc == 0; i++)
+        rc = import_read_row(&t.rows[i], col, o->role, o->class_name, &rows[i - first],
                              err, sizeof(err));
-    *nrows = t.nrows - 1;
+    *nrows = t.nrows > first ? t.nrows - first : 0;
     csv_table_free(&t);
     if (rc < 0) {
-        print_error(o->file, rows ? err : "out of memory");
+        print_error(o->file, src->sheet, rows ? err : "out of memory");
         free(rows);
         return EX_DATAERR;
     }
@@ -223,7 +235,7 @@ static int guard_sync_school(const struct import_opts *o, int graduating, long l
 
 /* Plan, apply and commit (or roll back) inside one transaction. */
 static int run_import(struct cli *c, const struct import_opts *o, const struct import_row *rows,
-                      int nrows)
+                      int nrows, const struct table_source *src)
 {
     struct import_plan plan;
     struct slips *slips = NULL;
@@ -238,7 +250,7 @@ static int run_import(struct cli *c, const struct import_opts *o, const struct i
     }
     if (import_plan(c->r, rows, nrows, o->sync, &plan, err, sizeof(err)) < 0) {
         roster_rollback(c->r);
-        print_error(o->file, err);
+        print_error(o->file, src->sheet, err);
         import_plan_free(&plan);
         return strstr(err, "locked") ? EX_TEMPFAIL : strncmp(err, "line ", 5) ? EX_IOERR : EX_DATAERR;
     }
@@ -283,6 +295,7 @@ int cmd_import(struct cli *c, int argc, char **argv)
 {
     struct import_opts o;
     struct import_row *rows = NULL;
+    struct table_source src;
     int nrows = 0, rc;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -293,10 +306,15 @@ int cmd_import(struct cli *c, int argc, char **argv)
         if (surel_class_normalize(o.class_name, norm, sizeof(norm)) < 0)
             return cli_usage("import", "class '%s' is not usable", o.class_name);
     }
-    if ((rc = read_rows(&o, &rows, &nrows)) != 0)
+    if ((rc = read_rows(&o, &rows, &nrows, &src)) != 0)
         return rc;
+    if (c->verbose)
+        fprintf(stderr, "surel-roster: %s read as %s%s%s%s\n", o.file, src.form,
+                strcmp(src.form, "csv") == 0 ? " in " : ", sheet \"",
+                strcmp(src.form, "csv") == 0 ? src.encoding : src.sheet,
+                strcmp(src.form, "csv") == 0 ? "" : "\"");
     if ((rc = cli_open(c, ROSTER_WRITE | ROSTER_CREDENTIALS)) == 0)
-        rc = run_import(c, &o, rows, nrows);
+        rc = run_import(c, &o, rows, nrows, &src);
     if (c->verbose)
         fprintf(stderr, "surel-roster: import of %d rows took %.3f s\n", nrows, seconds_since(&t0));
     free(rows);

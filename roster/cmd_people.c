@@ -210,7 +210,7 @@ int cmd_add(struct cli *c, int argc, char **argv)
     if (optind != argc || !*fields[COL_NAME])
         return cli_usage("add", "needs --name \"Full Name\" and no other arguments");
     /* The same checks as a row of a class list. */
-    struct csv_row row = {1, COL_COUNT, (char **)fields};
+    struct csv_row row = {1, COL_COUNT, (char **)fields, NULL};
     int col[COL_COUNT] = {COL_NAME, COL_CLASS, COL_NISN, COL_GENDER, COL_ROLE};
     struct import_row in;
     char err[512];

@@ -58,6 +58,7 @@ static void row_free(struct csv_row *row)
     for (int i = 0; i < row->nfields; i++)
         free(row->fields[i]);
     free(row->fields);
+    free(row->numeric);
     memset(row, 0, sizeof(*row));
 }
 
@@ -84,18 +85,22 @@ static void on_row(int c, void *ctx)
     memset(&ps->cur, 0, sizeof(ps->cur));
 }
 
-/* The delimiter most used outside quotes on the first non-blank line. */
+/* The delimiter most used outside quotes on the first DELIM_LINES non-blank
+ * lines: title lines above a header (one cell, no delimiter) do not decide. */
+#define DELIM_LINES 30
 static char detect_delimiter(const char *data, size_t len)
 {
     size_t counts[3] = {0, 0, 0};
     static const char cand[3] = {',', ';', '\t'};
-    int quoted = 0, seen_text = 0;
-    for (size_t i = 0; i < len; i++) {
+    int quoted = 0, seen_text = 0, lines = 0;
+    for (size_t i = 0; i < len && lines < DELIM_LINES; i++) {
         char c = data[i];
         if (c == '"')
             quoted = !quoted;
-        if (!quoted && (c == '\n' || c == '\r') && seen_text)
-            break;
+        if (!quoted && (c == '\n' || c == '\r') && seen_text) {
+            lines++;
+            seen_text = 0;
+        }
         if (c != '\n' && c != '\r' && c != ' ')
             seen_text = 1;
         for (int k = 0; k < 3 && !quoted; k++)

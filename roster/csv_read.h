@@ -14,8 +14,8 @@
  * DESCRIPTION
  *	Parsing is libcsv's.  Around it: a UTF-8 byte order mark is dropped;
  *	the delimiter is the one of ',', ';' and TAB that occurs most often
- *	outside quotes in the first non-blank line (Indonesian-locale Excel
- *	writes ';'); CRLF and LF both end lines; rows whose fields are all
+ *	outside quotes in the first 30 non-blank lines (Indonesian-locale
+ *	Excel writes ';'; title lines above the header do not decide); CRLF and LF both end lines; rows whose fields are all
  *	blank are skipped.  Each row remembers the line it starts on, so
  *	errors can name it.
  * DIAGNOSTICS
@@ -33,6 +33,7 @@ struct csv_row {
     int line;           /* 1-based line where the row starts */
     int nfields;
     char **fields;      /* NUL-terminated, trimmed of surrounding blanks */
+    unsigned char *numeric; /* per field, 1 if a workbook stored a number; NULL for CSV */
 };
 
 struct csv_table {

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "import.h"
+#include "name_case.h"
 #include "names.h"
 #include "util.h"
 
@@ -21,7 +22,8 @@
 static const char *const column_words[COL_COUNT][8] = {
     [COL_NAME] = {"nama", "name", "namalengkap", "fullname", "namasiswa",
                   "namapesertadidik", "namaguru", NULL},
-    [COL_CLASS] = {"kelas", "rombel", "class", "rombonganbelajar", "namarombel", "grade", NULL},
+    [COL_CLASS] = {"kelas", "rombel", "class", "rombonganbelajar", "namarombel", "grade",
+                   "rombelsaatini", NULL},
     [COL_NISN] = {"nisn", NULL},
     [COL_GENDER] = {"jk", "jeniskelamin", "gender", "sex", "lp", NULL},
     [COL_ROLE] = {"peran", "role", NULL},
@@ -67,6 +69,114 @@ int import_map_header(const struct csv_row *header, int col[COL_COUNT], char *er
     return 0;
 }
 
+/* Index of the row's first field that names the name column, or -1. */
+static int name_field(const struct csv_row *row)
+{
+    char key[64];
+    for (int i = 0; i < row->nfields; i++) {
+        header_key(row->fields[i], key, sizeof(key));
+        for (int w = 0; column_words[COL_NAME][w] != NULL; w++)
+            if (strcmp(key, column_words[COL_NAME][w]) == 0)
+                return i;
+    }
+    return -1;
+}
+
+/* The field i of a row, or "" past its end. */
+static const char *cell(const struct csv_row *row, int i)
+{
+    return i < row->nfields ? row->fields[i] : "";
+}
+
+/* True if text is one of the header words of any column ("Nama", "NISN", ...). */
+static int column_word(const char *text)
+{
+    char key[64];
+    header_key(text, key, sizeof(key));
+    for (int c = 0; c < COL_COUNT; c++)
+        for (int w = 0; column_words[c][w] != NULL; w++)
+            if (strcmp(key, column_words[c][w]) == 0)
+                return 1;
+    return 0;
+}
+
+/* Is sub the second row of a two-row header over top?  It follows at once, its
+ * name cell is empty (or repeats the merged "Nama"), it has a cell under an
+ * empty top cell (a group's sub-column), and a header word among its cells
+ * (Dapodik's groups have Nama), so that a data row with an empty name is not
+ * taken for one. */
+static int second_header_row(const struct csv_row *top, const struct csv_row *sub, int name_col)
+{
+    const char *n = cell(sub, name_col);
+    int under_group = 0, word = 0;
+    if (sub->line != top->line + 1 || (*n && strcasecmp(n, cell(top, name_col)) != 0))
+        return 0;
+    for (int i = 0; i < sub->nfields; i++) {
+        if (sub->fields[i][0] == '\0' || strcasecmp(sub->fields[i], cell(top, i)) == 0)
+            continue;
+        under_group |= *cell(top, i) == '\0';
+        word |= column_word(sub->fields[i]);
+    }
+    return under_group && word;
+}
+
+/* One header from two rows: a single column is its top cell, a sub-column is
+ * its group and its own name ("Data Ayah" + "Nama" -> "Data Ayah Nama"). */
+static int join_header(const struct csv_row *top, const struct csv_row *sub, struct csv_row *out)
+{
+    int n = top->nfields > sub->nfields ? top->nfields : sub->nfields;
+    const char *group = "";
+    memset(out, 0, sizeof(*out));
+    out->line = top->line;
+    if ((out->fields = calloc((size_t)(n ? n : 1), sizeof(char *))) == NULL)
+        return -1;
+    for (int i = 0; i < n; i++, out->nfields++) {
+        const char *t = cell(top, i), *s = cell(sub, i);
+        if (*t && (!*s || strcasecmp(s, t) == 0))
+            group = "", s = "";
+        else if (*t)
+            group = t, t = "";
+        if (asprintf(&out->fields[i], "%s%s%s%s", group, *t ? t : "",
+                     *group && *s ? " " : "", s) < 0) {
+            out->fields[i] = NULL;
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Free a header made by join_header(). */
+static void header_free(struct csv_row *row)
+{
+    for (int i = 0; i < row->nfields; i++)
+        free(row->fields[i]);
+    free(row->fields);
+}
+
+int import_find_header(const struct csv_table *t, int col[COL_COUNT], int *first_data,
+                       char *err, size_t errlen)
+{
+    int h = 0, name_col = -1;
+    for (; h < t->nrows && h < IMPORT_HEADER_SEARCH && name_col < 0; h++)
+        name_col = name_field(&t->rows[h]);
+    if (name_col < 0)                  /* no header: the first row says why */
+        return import_map_header(&t->rows[0], col, err, errlen);
+    h--;
+    if (h + 1 >= t->nrows || !second_header_row(&t->rows[h], &t->rows[h + 1], name_col)) {
+        *first_data = h + 1;
+        return import_map_header(&t->rows[h], col, err, errlen);
+    }
+    struct csv_row joined;
+    int rc = join_header(&t->rows[h], &t->rows[h + 1], &joined);
+    if (rc < 0)
+        snprintf(err, errlen, "out of memory");
+    else
+        rc = import_map_header(&joined, col, err, errlen);
+    header_free(&joined);
+    *first_data = h + 2;
+    return rc;
+}
+
 /* The field of a column, or "" when the column or the field is absent. */
 static const char *field(const struct csv_row *row, const int col[COL_COUNT], int c)
 {
@@ -97,6 +207,54 @@ static int nisn_valid(const char *s)
     return n == 10;
 }
 
+/* "Kelas 7A" -> "7A": Dapodik's Rombel often repeats the word. */
+static const char *class_value(const char *v)
+{
+    if (strncasecmp(v, "kelas", 5) == 0 && (v[5] == ' ' || v[5] == '\t')) {
+        v += 6;
+        while (*v == ' ' || *v == '\t')
+            v++;
+    }
+    return v;
+}
+
+/* "A".."XFD" for a 0-based column. */
+static void column_letters(int c, char *out, size_t len)
+{
+    char tmp[8];
+    int n = 0;
+    size_t o = 0;
+    for (c++; c > 0 && n < 7; c = (c - 1) / 26)
+        tmp[n++] = (char)('A' + (c - 1) % 26);
+    while (n > 0 && o + 1 < len)
+        out[o++] = tmp[--n];
+    out[o] = '\0';
+}
+
+/* A NISN a workbook stored as a number lost its leading zeros: 8 or 9 digits
+ * get them back (a NISN is 10 digits); other lengths are refused, naming the
+ * cell.  out is "" when the NISN is not a number cell. */
+static int nisn_from_number(const struct csv_row *row, const int col[COL_COUNT], char *out,
+                            size_t len, char *err, size_t errlen)
+{
+    int c = col[COL_NISN];
+    out[0] = '\0';
+    if (row->numeric == NULL || c < 0 || c >= row->nfields || !row->numeric[c])
+        return 0;
+    const char *v = row->fields[c];
+    size_t n = strlen(v);
+    if (n >= 8 && n <= 10 && strspn(v, "0123456789") == n) {
+        snprintf(out, len, "%.*s%s", (int)(10 - n), "00", v);
+        return 0;
+    }
+    char letters[8];
+    column_letters(c, letters, sizeof(letters));
+    snprintf(err, errlen, "line %d: NISN %s in cell %s%d is a number of %zu digits, not a"
+             " NISN (10 digits); format the column as text and type it again", row->line, v,
+             letters, row->line, n);
+    return -1;
+}
+
 int import_read_row(const struct csv_row *row, const int col[COL_COUNT], int default_role,
                     const char *default_class, struct import_row *out, char *err, size_t errlen)
 {
@@ -117,6 +275,7 @@ int import_read_row(const struct csv_row *row, const int col[COL_COUNT], int def
                  " at most %zu)", row->line, start, need, sizeof(out->full_name) - 1);
         return -1;
     }
+    name_case_fix(out->full_name);
     surel_name_key(out->full_name, out->name_key, sizeof(out->name_key));
     if (out->full_name[0] == '\0') {
         snprintf(err, errlen, "line %d: the name is empty", row->line);
@@ -130,7 +289,7 @@ int import_read_row(const struct csv_row *row, const int col[COL_COUNT], int def
         return -1;
     }
     out->role = (enum roster_role)role;
-    v = field(row, col, COL_CLASS);
+    v = class_value(field(row, col, COL_CLASS));
     if (*v == '\0' && default_class != NULL)
         v = default_class;
     if (out->role == ROLE_STUDENT) {
@@ -145,7 +304,10 @@ int import_read_row(const struct csv_row *row, const int col[COL_COUNT], int def
             return -1;
         }
     }
-    v = field(row, col, COL_NISN);
+    char nisn[ROSTER_NISN_MAX];
+    if (nisn_from_number(row, col, nisn, sizeof(nisn), err, errlen) < 0)
+        return -1;
+    v = nisn[0] ? nisn : field(row, col, COL_NISN);
     if (*v != '\0' && !nisn_valid(v)) {
         snprintf(err, errlen, "line %d: NISN \"%s\" is not 10 digits (did the spreadsheet"
                  " drop leading zeros? format the column as text)", row->line, v);

@@ -10,6 +10,21 @@
  *	or English (Nama/Name, Kelas/Rombel/Class, NISN, JK, Peran/Role);
  *	other columns are ignored.
  *
+ *	import_find_header() finds the header in a table: the first of its
+ *	first IMPORT_HEADER_SEARCH rows with a name column (the title lines
+ *	of a Dapodik export above it are skipped).  When the row below it
+ *	leaves the name column empty (or repeats it, merged) and names
+ *	sub-columns under an empty top cell, one of them a header word such
+ *	as Nama, the header has two rows: a
+ *	group's sub-columns are named with the group ("Data Ayah" +
+ *	"Nama" -> "Data Ayah Nama"), so a parent's name is never the
+ *	pupil's.  *first_data is the index of the first row after it.
+ *
+ *	import_read_row() also puts a name in capitals in the case people
+ *	write it (name_case(3)), takes "Kelas 7A" as class 7A, and gives a
+ *	NISN that a workbook stored as a number of 8 or 9 digits its lost
+ *	leading zeros back (other lengths are refused naming the cell).
+ *
  *	import_read_row() turns one data row into a checked struct
  *	import_row, using the defaults given with --role and --class.
  *
@@ -67,7 +82,12 @@ struct import_plan {
     int counts[4];                  /* by enum import_kind */
 };
 
+/* Rows searched for the header: title lines above it are skipped. */
+#define IMPORT_HEADER_SEARCH 30
+
 int import_map_header(const struct csv_row *header, int col[COL_COUNT], char *err, size_t errlen);
+int import_find_header(const struct csv_table *t, int col[COL_COUNT], int *first_data,
+                       char *err, size_t errlen);
 int import_read_row(const struct csv_row *row, const int col[COL_COUNT], int default_role,
                     const char *default_class, struct import_row *out, char *err, size_t errlen);
 int import_plan(struct roster *r, const struct import_row *rows, int nrows, int sync,

@@ -66,7 +66,9 @@ read -r trig att mout min bs br cost etrn <<<"$row"
 grep -q '250' <<<"$etrn" || fail "expected ETRN 250 in the ledger, got: $etrn"
 
 check "dialctl report shows the session and its cost"
-rep=$(dc_cmd report) || fail "dialctl report failed"
+# The session's own month, not today's: a month may turn while the test runs.
+month=$(dc_sql "SELECT strftime('%Y-%m', started, 'unixepoch', 'localtime') FROM session")
+rep=$(dc_cmd report --month "$month") || fail "dialctl report --month $month failed"
 echo "$rep"
 grep -Eq "^total +1 +[0-9]+ +[0-9.]+ +$cost\$" <<<"$rep" || fail "report total does not show 1 session at Rp $cost"
 per=$(python3 -c "print(f'{$cost / 4:.2f}')")

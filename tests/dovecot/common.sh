@@ -6,8 +6,8 @@
 #	dc_roster ARGS...		surel-roster --config $DC_INI ARGS...
 #	dc_fix_permissions		roster.db root 0644, credentials.db root:dovecot 0640
 #	dc_slip_password USER		a password from the import's slips
-#	dc_imap USER PASS		IMAP login + LIST from the client namespace
-#	dc_pop3 USER PASS		POP3 login + LIST from the client namespace
+#	dc_imap USER PASS		IMAP login (STARTTLS) + LIST from the client namespace
+#	dc_pop3 USER PASS		POP3 login (STLS) + LIST from the client namespace
 #	dc_pass MSG / dc_fail MSG	report a check
 #	dc_expect_login PROTO USER PASS	fail unless the login works
 #	dc_expect_refused PROTO USER PASS	fail unless it is refused
@@ -98,15 +98,18 @@ dc_slip_password() {
 	awk -F, -v u="\"$2\"" '$1 == u { gsub(/"/, "", $4); print $4 }' "$1"
 }
 
-# dc_imap USER PASS: log in over IMAP from the client namespace and list mailboxes.
+# dc_imap USER PASS: log in over IMAP from the client namespace and list
+# mailboxes; inside STARTTLS (the test's throwaway certificate: -k), as
+# Dovecot refuses a plaintext login from another host.
 dc_imap() {
-	ns_exec "$DC_NS_CLIENT" curl -sS --max-time 20 "imap://$DC_SERVER:143/" \
+	ns_exec "$DC_NS_CLIENT" curl -sS --max-time 20 --ssl-reqd -k "imap://$DC_SERVER:143/" \
 		-u "$1:$2" -X 'LIST "" "*"'
 }
 
-# dc_pop3 USER PASS: log in over POP3 from the client namespace and list messages.
+# dc_pop3 USER PASS: log in over POP3 (inside STLS) from the client namespace
+# and list messages.
 dc_pop3() {
-	ns_exec "$DC_NS_CLIENT" curl -sS --max-time 20 "pop3://$DC_SERVER:110/" -u "$1:$2"
+	ns_exec "$DC_NS_CLIENT" curl -sS --max-time 20 --ssl-reqd -k "pop3://$DC_SERVER:110/" -u "$1:$2"
 }
 
 # dc_expect_login PROTO USER PASS: the login must work.

@@ -11,6 +11,7 @@
 #	dovecot_wait_log DIR REGEX [SECS]	poll the log for REGEX (default 20 s)
 #	dovecot_lmtp_socket DIR		print the LMTP unix socket's path
 #	dovecot_auth_socket DIR		print the SASL auth socket's path (Postfix)
+#	dovecot_cert DIR		print the certificate's path (for clients)
 # DESCRIPTION
 #	Sourceable by any test (bash, set -euo pipefail safe).
 #
@@ -22,7 +23,11 @@
 #	at INI, plus: listen = ADDR, IMAP on 143, POP3 on 110, LMTP on ADDR:24
 #	and on the unix socket DIR/run/dovecot-lmtp (user postfix, mode 0600),
 #	the SASL socket DIR/run/auth-postfix (user and group postfix, 0660),
-#	ssl = no, plaintext auth allowed, first_valid_uid = 1,
+#	TLS as the snippet sets it (ssl = yes, STARTTLS on 143 and 110,
+#	disable_plaintext_auth = yes: clients in another namespace log in
+#	inside STARTTLS) with a throwaway self-signed pair for mail.surel.test
+#	in DIR/tls (tests/lib/tls.sh) instead of the snakeoil pair,
+#	first_valid_uid = 1,
 #	auth_failure_delay = 0 and no anvil-auth-penalty socket, so that
 #	repeated failed logins from one address are not slowed by Dovecot's
 #	auth penalty of up to 15 s.
@@ -41,6 +46,8 @@
 #	DOVECOT_EXTRA	extra configuration lines, appended last (e.g.
 #			"auth_cache_size = 0").
 #	DOVECOT_SNIPPET	the snippet to start from; default the shipped one.
+#	DOVECOT_TLS_DIR	a directory with cert.pem and key.pem to use (made
+#			there if missing); default DIR/tls.
 #
 #	dovecot_start returns once the master answers and the auth process
 #	has loaded the module (a doveadm user lookup of a name no roster
@@ -50,6 +57,8 @@
 #	DOVECOT_NETNS when set).
 # DIAGNOSTICS
 #	Functions return non-zero and print "dovecot.sh: ..." on stderr.
+
+. "${SUREL_SRC_DIR:?}/tests/lib/tls.sh"
 
 # _dc_die MSG: complain on stderr and return failure.
 _dc_die() {
@@ -61,6 +70,7 @@ dovecot_conf() { echo "$1/dovecot.conf"; }
 dovecot_log() { echo "$1/dovecot.log"; }
 dovecot_lmtp_socket() { echo "$1/run/dovecot-lmtp"; }
 dovecot_auth_socket() { echo "$1/run/auth-postfix"; }
+dovecot_cert() { echo "${DOVECOT_TLS_DIR:-$1/tls}/cert.pem"; }
 
 # dovecot_doveadm DIR ARGS...: run doveadm with this instance's config.
 dovecot_doveadm() {
@@ -82,7 +92,9 @@ _dc_modules() {
 _dc_write_conf() {
 	local dir=$1 ini=$2 addr=$3
 	local snippet=${DOVECOT_SNIPPET:-${SUREL_SRC_DIR:-}/etc/dovecot/conf.d/90-surel.conf}
+	local tls=${DOVECOT_TLS_DIR:-$dir/tls}
 	[ -f "$snippet" ] || { _dc_die "no snippet at '$snippet' (set SUREL_SRC_DIR)"; return 1; }
+	tls_pair "$tls" mail.surel.test || return 1
 	{
 		cat <<-EOF
 		# written by tests/lib/dovecot.sh
@@ -91,8 +103,8 @@ _dc_write_conf() {
 		log_path = $dir/dovecot.log
 		instance_name = surel-test-$(basename "$dir")-$$
 		listen = $addr
-		ssl = no
-		disable_plaintext_auth = no
+		ssl_cert = <$tls/cert.pem
+		ssl_key = <$tls/key.pem
 		default_internal_user = dovecot
 		default_login_user = dovenull
 		auth_failure_delay = 0
@@ -100,7 +112,9 @@ _dc_write_conf() {
 		sed -e "s|/etc/surel/surel.ini|$ini|g" \
 		    -e "s|/var/spool/postfix/private/dovecot-lmtp|dovecot-lmtp|" \
 		    -e "s|/var/spool/postfix/private/auth|auth-postfix|" \
-		    -e "s|^first_valid_uid = .*|first_valid_uid = 1|" "$snippet"
+		    -e "s|^first_valid_uid = .*|first_valid_uid = 1|" \
+		    -e "s|^ssl_cert = <.*|ssl_cert = <$tls/cert.pem|" \
+		    -e "s|^ssl_key = <.*|ssl_key = <$tls/key.pem|" "$snippet"
 		cat <<-EOF
 		service lmtp {
 		  inet_listener lmtp {

@@ -13,9 +13,9 @@
 #	world_school_up PASSWORD_FILE	the school: Postfix + surel-milter,
 #					Dovecot + the roster module, dialctl
 #	world_stop			stop everything, delete the namespaces
-#	world_submit USER PASS ARGS...	swaks from a student's PC, port 587
+#	world_submit USER PASS ARGS...	swaks from a student's PC, port 587, STARTTLS
 #	world_outside_send ARGS...	swaks from the outside host to the ISP MX
-#	world_imap USER PASS ARGS...	curl IMAP from a student's PC
+#	world_imap USER PASS ARGS...	curl IMAP (STARTTLS) from a student's PC
 #	world_dialctl ARGS...		dialctl client of the school
 #	world_school_held / world_isp_held	messages held by the school / ISP
 # DESCRIPTION
@@ -33,7 +33,10 @@
 #	sch	the school server: Postfix with the shipped etc/postfix
 #		snippets and surel-milter, Dovecot with the shipped conf.d
 #		snippet and the roster module, dialctl; 198.51.100.1 on the
-#		school's LAN, 192.0.2.10 on ppp0 while the link is up
+#		school's LAN, 192.0.2.10 on ppp0 while the link is up.  Both
+#		present one throwaway self-signed certificate for
+#		mail.$W_DOMAIN ($W_TLS_DIR/cert.pem, tests/lib/tls.sh):
+#		logins from the LAN only inside STARTTLS
 #	lan	a student's PC (198.51.100.20)
 #
 #	The school and its ISP have no link until dialctl dials: the pppd
@@ -51,6 +54,7 @@
 . "$SUREL_SRC_DIR/tests/lib/netns.sh"
 . "$SUREL_SRC_DIR/tests/lib/postfix.sh"
 . "$SUREL_SRC_DIR/tests/lib/dovecot.sh"
+. "$SUREL_SRC_DIR/tests/lib/tls.sh"
 
 W_DOMAIN=smpn1-contoh.sch.id
 W_OUT_DOMAIN=example.org
@@ -77,11 +81,12 @@ world_init() {
 	W_NS_SCH=sw-sch-$W_ID
 	W_NS_LAN=sw-lan-$W_ID
 	W_INI=$W_DIR/school/surel.ini
+	W_TLS_DIR=$W_DIR/school/tls
 	mkdir -p "$W_DIR"
 	chmod 0755 "$W_DIR"
 	: >"$W_DIR/pids"
 	local v
-	for v in W_DIR W_ID W_NS_OUT W_NS_ISP W_NS_SCH W_NS_LAN W_INI SUREL_BIN_DIR SUREL_SRC_DIR; do
+	for v in W_DIR W_ID W_NS_OUT W_NS_ISP W_NS_SCH W_NS_LAN W_INI W_TLS_DIR SUREL_BIN_DIR SUREL_SRC_DIR; do
 		printf '%s=%q\n' "$v" "${!v}"
 	done >"$W_DIR/world.env"
 }
@@ -274,6 +279,7 @@ _w_school_postfix() {
 	local pw pf=$W_DIR/school/pf src=$SUREL_SRC_DIR/etc/postfix f line
 	pw=$(head -n 1 "$1")
 	pf_init "$pf" "mail.$W_DOMAIN" all || return 1
+	tls_pair "$W_TLS_DIR" "mail.$W_DOMAIN" || return 1
 	mkdir -p "$pf/etc/surel"
 	for f in mailboxes lists; do
 		sed -e "s|@DOMAIN@|$W_DOMAIN|g" -e "s|^dbpath = .*|dbpath = $W_DIR/school/roster.db|" \
@@ -283,6 +289,8 @@ _w_school_postfix() {
 		case $line in '#'* | '') continue ;; esac
 		line=${line//@DOMAIN@/$W_DOMAIN}
 		line=${line//@SMARTHOST@/$W_PPP_ISP}
+		line=${line//@TLS_CERT@/$W_TLS_DIR/cert.pem}
+		line=${line//@TLS_KEY@/$W_TLS_DIR/key.pem}
 		line=${line//\/etc\/postfix\/surel\//$pf/etc/surel/}
 		postconf -c "$pf/etc" -e "${line%% = *}=${line#* = }" || return 1
 	done <"$src/main.cf.surel"
@@ -298,7 +306,7 @@ _w_school_postfix() {
 # in the school Postfix's spool (as the shipped snippet puts them).
 _w_school_dovecot() {
 	local pf=$W_DIR/school/pf
-	DOVECOT_NETNS=$W_NS_SCH DOVECOT_EXTRA="
+	DOVECOT_NETNS=$W_NS_SCH DOVECOT_TLS_DIR=$W_TLS_DIR DOVECOT_EXTRA="
 service auth {
   unix_listener $pf/spool/private/auth {
     mode = 0660
@@ -378,11 +386,12 @@ world_stop() {
 	ns_delete "$W_NS_LAN" "$W_NS_SCH" "$W_NS_ISP" "$W_NS_OUT"
 }
 
-# world_submit USER PASS ARGS...: swaks from the student's PC to port 587.
+# world_submit USER PASS ARGS...: swaks from the student's PC to port 587,
+# logging in inside STARTTLS (the only way submission takes a login).
 world_submit() {
 	local user=$1 pass=$2
 	shift 2
-	ns_exec "$W_NS_LAN" swaks --server "$W_LAN_SERVER:587" --auth PLAIN --auth-user "$user" \
+	ns_exec "$W_NS_LAN" swaks --server "$W_LAN_SERVER:587" -tls --auth PLAIN --auth-user "$user" \
 		--auth-password "$pass" --from "$user@$W_DOMAIN" --timeout 30 "$@" 2>&1
 }
 
@@ -391,11 +400,13 @@ world_outside_send() {
 	ns_exec "$W_NS_OUT" swaks --server "$W_ISP_OUT:25" --timeout 30 "$@" 2>&1
 }
 
-# world_imap USER PASS [CURL ARGS...]: IMAP from the student's PC (INBOX).
+# world_imap USER PASS [CURL ARGS...]: IMAP from the student's PC (INBOX),
+# inside STARTTLS, trusting only the world's certificate.
 world_imap() {
 	local user=$1 pass=$2
 	shift 2
-	ns_exec "$W_NS_LAN" curl -sS --max-time 20 "imap://$W_LAN_SERVER:143/INBOX" \
+	ns_exec "$W_NS_LAN" curl -sS --max-time 20 --ssl-reqd --cacert "$W_TLS_DIR/cert.pem" \
+		--connect-to "mail.$W_DOMAIN:143:$W_LAN_SERVER:143" "imap://mail.$W_DOMAIN:143/INBOX" \
 		-u "$user:$pass" "$@"
 }
 

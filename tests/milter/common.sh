@@ -35,6 +35,8 @@
 # DIAGNOSTICS
 #	ml_fail prints "FAIL: ..." with the milter's log tail and exits 1.
 
+. "$SUREL_SRC_DIR/tests/lib/tls.sh"
+
 ML_DOMAIN=smpn1.sch.id
 ML_ROSTER_BIN=$SUREL_BIN_DIR/roster/surel-roster
 ML_MILTER_BIN=$SUREL_BIN_DIR/milter/surel-milter
@@ -163,10 +165,13 @@ ml_usage() {
 }
 
 # ml_postfix_apply PFDIR: the shipped etc/postfix snippets, pointed at this
-# test's roster and domain, applied to a private instance (tests/lib/postfix.sh).
+# test's roster and domain, applied to a private instance (tests/lib/postfix.sh),
+# with a throwaway certificate pair in $ML_DIR/tls (tests/lib/tls.sh; give
+# Dovecot the same one: DOVECOT_TLS_DIR).
 ml_postfix_apply() {
 	local pf=$1 src=$SUREL_SRC_DIR/etc/postfix f line
 	mkdir -p "$pf/etc/surel"
+	tls_pair "$ML_DIR/tls" "mail.$ML_DOMAIN" || return 1
 	for f in mailboxes lists; do
 		sed -e "s|@DOMAIN@|$ML_DOMAIN|g" -e "s|^dbpath = .*|dbpath = $ML_DIR/roster.db|" \
 			"$src/surel/$f.cf" >"$pf/etc/surel/$f.cf"
@@ -174,6 +179,8 @@ ml_postfix_apply() {
 	while IFS= read -r line; do
 		case $line in '#'* | '') continue ;; esac
 		line=${line//@DOMAIN@/$ML_DOMAIN}
+		line=${line//@TLS_CERT@/$ML_DIR/tls/cert.pem}
+		line=${line//@TLS_KEY@/$ML_DIR/tls/key.pem}
 		line=${line//\/etc\/postfix\/surel\//$pf/etc/surel/}
 		postconf -c "$pf/etc" -e "${line%% = *}=${line#* = }"
 	done <"$src/main.cf.surel"
@@ -207,7 +214,7 @@ ml_world() {
 
 	echo "setup: private Dovecot (roster auth, LMTP and SASL in Postfix's spool)"
 	ml_on_exit "dovecot_stop $DC"
-	export DOVECOT_NETNS=$NS_S
+	export DOVECOT_NETNS=$NS_S DOVECOT_TLS_DIR=$ML_DIR/tls
 	export DOVECOT_EXTRA="
 service auth {
   unix_listener $PF/spool/private/auth {
@@ -227,11 +234,13 @@ service lmtp {
 	ml_start_milter "$PF/spool/surel/milter.sock"
 }
 
-# submit USER ARGS...: swaks from the client namespace to port 587 as USER.
+# submit USER ARGS...: swaks from the client namespace to port 587 as USER
+# (STARTTLS first: submission takes no login before it; inside TLS swaks
+# shows replies as "<~ " and refusals as "<~* ", not "<- " and "<** ").
 submit() {
 	local user=$1
 	shift
-	ns_exec "$NS_C" swaks --server "$SERVER:587" --auth PLAIN --auth-user "$user" \
+	ns_exec "$NS_C" swaks --server "$SERVER:587" -tls --auth PLAIN --auth-user "$user" \
 		--auth-password "$(cat "$ML_DIR/pw.$user")" --timeout 30 "$@" 2>&1
 }
 
@@ -243,7 +252,7 @@ outside() {
 # imap_count USER SUBJECT: how many messages in USER's INBOX have SUBJECT.
 imap_count() {
 	local out
-	out=$(ns_exec "$NS_C" curl -sS --max-time 20 "imap://$SERVER:143/INBOX" \
+	out=$(ns_exec "$NS_C" curl -sS --max-time 20 --ssl-reqd -k "imap://$SERVER:143/INBOX" \
 		-u "$1:$(cat "$ML_DIR/pw.$1")" -X "SEARCH SUBJECT \"$2\"") ||
 		ml_fail "IMAP search as $1 failed: $out"
 	out=$(tr -d '\r' <<<"$out" | sed -n 's/^\* SEARCH *//p')

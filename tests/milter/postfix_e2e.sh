@@ -8,7 +8,8 @@
 #	defer_transports for outside mail, smtpd_milters with
 #	milter_default_action = tempfail), a private Dovecot with the roster
 #	auth module (tests/lib/dovecot.sh) and surel-milter, all in a network
-#	namespace; the mail client (swaks, curl) sits in a second one.
+#	namespace; the mail client (swaks, curl; inside STARTTLS, with a
+#	throwaway certificate) sits in a second one.
 #	Checks what people would notice:
 #	  - a student's mail to a classmate arrives (read back over IMAP);
 #	  - mail to outside waits in the queue (deferred transport);

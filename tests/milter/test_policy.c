@@ -394,9 +394,9 @@ static void test_classify(void **state)
     assert_string_equal(local, "kelas-7a");
     assert_int_equal(policy_classify(&rules, "budi@smpn1.sch.id.evil.com", "budi", local,
                                      sizeof(local)), ADDR_OUTSIDE);
-    /* No domain: Postfix completes it with this host's, so it is the school's. */
-    assert_int_equal(policy_classify(&rules, "sari", "budi", local, sizeof(local)),
-                     ADDR_SCHOOL);
+    /* No domain: Postfix delivers it to this host's own users (aliases), not the roster. */
+    assert_int_equal(policy_classify(&rules, "root", "budi", local, sizeof(local)),
+                     ADDR_OUTSIDE);
     assert_int_equal(policy_classify(&rules, "<\"a b@c\"", "budi", local, sizeof(local)),
                      ADDR_INVALID);
     assert_true(policy_is_list("kelas-7a"));
@@ -568,6 +568,35 @@ static void test_routed_list_addresses(void **state)
     assert_string_equal(anon_rcpt("<budi%smpn1.sch.id@localhost>").rule, "ok");
 }
 
+/* Unicode that Postfix folds or a mail program hides cannot stand in for ASCII. */
+static void test_unicode_spellings(void **state)
+{
+    struct policy_reply r;
+    struct policy_sender anon, s = person("budi", ROLE_STUDENT, "7A");
+    (void)state;
+    memset(&anon, 0, sizeof(anon));
+    /* U+212A KELVIN SIGN and U+017F LONG S fold to k and s in Postfix's lookups. */
+    assert_refused(policy_recipient(&rules, &anon, "<\xe2\x84\xaa" "elas-7a@smpn1.sch.id>", &none,
+                                    &r), &r, "550", "5.1.3", "address-syntax");
+    assert_refused(policy_recipient(&rules, &s, "<\xc5\xbfiswa@smpn1.sch.id>", &none, &r), &r,
+                   "550", "5.1.3", "address-syntax");
+    /* A zero-width space, a soft hyphen, a Cyrillic s, a fullwidth stop. */
+    static const char *const looks[] = {
+        "sari@smpn1.sch.id\xe2\x80\x8b", "sari@smpn1.s\xc2\xad" "ch.id",
+        "sari@\xd1\x95mpn1.sch.id", "sari@smpn1\xef\xbc\x8esch.id",
+        "sari@lab.smpn1.sch.id\xe2\x80\x8d", "\"sari@smpn1.sch.id\"@example.org",
+    };
+    for (size_t i = 0; i < sizeof(looks) / sizeof(looks[0]); i++)
+        if (policy_anonymous_sender(&rules, &anon, looks[i], "From", &r) != POLICY_REJECT)
+            fail_msg("%s was not taken for the school's address", looks[i]);
+    /* Other Unicode domains are not the school's. */
+    assert_int_equal(policy_anonymous_sender(&rules, &anon, "teman@m\xc3\xbcnchen.de", "From",
+                                             &r), POLICY_ACCEPT);
+    assert_int_equal(policy_anonymous_sender(&rules, &anon, "teman@smpn2.sch.id", "From", &r),
+                     POLICY_ACCEPT);
+    assert_refused(policy_no_from(&s, &r), &r, "550", "5.7.1", "from-missing");
+}
+
 /* Four outside recipients in one message use four of the allowance. */
 static void test_allowance_counts_recipients(void **state)
 {
@@ -637,7 +666,7 @@ int main(void)
         T(test_daily_bytes), T(test_anonymous_mail_not_capped), T(test_tempfail),
         T(test_classify), T(test_normal_login), T(test_every_spelling_same_verdict),
         T(test_routed_list_addresses), T(test_allowance_counts_recipients),
-        T(test_trusted_client), T(test_bad_header_reply),
+        T(test_trusted_client), T(test_bad_header_reply), T(test_unicode_spellings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

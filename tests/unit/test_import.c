@@ -1,5 +1,6 @@
 /*
- * test_import: CSV reading, header mapping, matching and --sync.
+ * test_import: CSV reading, encodings, header mapping (also Dapodik's two-row
+ * header under title lines), names in capitals, matching and --sync.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,11 @@
 
 #include "csv_read.h"
 #include "import.h"
+#include "name_case.h"
+#include "table_read.h"
+#include "xlsx_read.h"
+
+#include <zip.h>
 
 static void parse(const char *text, struct csv_table *t)
 {
@@ -169,6 +175,296 @@ static void test_rows(void **state)
     assert_non_null(strstr(err, "line 6: gender"));
     assert_int_equal(import_read_row(&t.rows[6], col, ROLE_STUDENT, NULL, &row, err, sizeof(err)), -1);
     assert_non_null(strstr(err, "line 7: unknown role \"kepala\""));
+    csv_table_free(&t);
+}
+
+/* A string literal and its length, NULs included. */
+#define LIT(s) s, sizeof(s) - 1
+
+/* Decode text as surel-roster would; returns the UTF-8 (malloc'd) or NULL with err. */
+static char *decode(const char *data, size_t len, const char **enc, char *err, size_t errlen)
+{
+    char *out;
+    size_t outlen;
+    if (text_to_utf8("t.csv", data, len, &out, &outlen, enc, err, errlen) < 0)
+        return NULL;
+    if (out == NULL)
+        out = strndup(data, len);
+    return out;
+}
+
+/* Excel's encodings are found without a flag; UTF-8 is never read as 1252. */
+static void test_encodings(void **state)
+{
+    const char *enc;
+    char err[256], *s;
+    (void)state;
+    /* UTF-8, even when its bytes would also be fine as Windows-1252 */
+    s = decode(LIT("Nama\nJos\xc3\xa9\n"), &enc, err, sizeof(err));
+    assert_string_equal(enc, "UTF-8");
+    assert_string_equal(s, "Nama\nJos\xc3\xa9\n");
+    free(s);
+    /* Windows-1252: é, the curly apostrophe 0x92, the euro sign 0x80 */
+    s = decode(LIT("Nama\nJos\xe9 Nur\x92" "aini \x80\n"), &enc, err, sizeof(err));
+    assert_non_null(s);
+    assert_string_equal(enc, "WINDOWS-1252");
+    assert_string_equal(s, "Nama\nJos\xc3\xa9 Nur\xe2\x80\x99" "aini \xe2\x82\xac\n");
+    free(s);
+    /* UTF-16LE with its BOM, tab-separated, as Excel's "Unicode Text" */
+    static const char u16[] = "\xff\xfeN\0a\0m\0a\0\t\0K\0\r\0\n\0J\0o\0s\0\xe9\0\t\0" "7\0";
+    s = decode(u16, sizeof(u16) - 1, &enc, err, sizeof(err));
+    assert_non_null(s);
+    assert_string_equal(enc, "UTF-16LE");
+    assert_string_equal(s, "Nama\tK\r\nJos\xc3\xa9\t7");
+    free(s);
+    static const char u16be[] = "\xfe\xff\0N\0a";
+    s = decode(u16be, sizeof(u16be) - 1, &enc, err, sizeof(err));
+    assert_string_equal(s, "Na");
+    free(s);
+    /* a lone surrogate in UTF-16 names its line */
+    static const char badu16[] = "\xff\xfeN\0\n\0\n\0\x00\xd8x\0";
+    assert_null(decode(badu16, sizeof(badu16) - 1, &enc, err, sizeof(err)));
+    assert_non_null(strstr(err, "t.csv:3: not UTF-16LE"));
+    /* damaged UTF-8 (valid sequences and a stray byte) is refused, not read as 1252 */
+    assert_null(decode(LIT("Nama\nJos\xc3\xa9\nSit\xed\n"), &enc, err, sizeof(err)));
+    assert_non_null(strstr(err, "t.csv:3: not UTF-8"));
+    /* a byte 1252 leaves undefined, and NUL without a UTF-16 BOM */
+    assert_null(decode(LIT("Nama\nA\nB\x81\n"), &enc, err, sizeof(err)));
+    assert_non_null(strstr(err, "t.csv:3: not UTF-8"));
+    assert_null(decode(LIT("N\0a\0\n\0"), &enc, err, sizeof(err)));
+    assert_non_null(strstr(err, "t.csv:1: not UTF-8"));
+}
+
+/* An .xls is refused with what to do. */
+static void test_xls_refused(void **state)
+{
+    struct csv_table t;
+    struct table_source src;
+    char err[256];
+    (void)state;
+    assert_int_equal(table_parse("k.xls", "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8, &t, &src, err,
+                                 sizeof(err)), -1);
+    assert_non_null(strstr(err, "k.xls: an old Excel .xls workbook"));
+    assert_non_null(strstr(err, "save it as .xlsx or as CSV"));
+    assert_int_equal(table_parse("k.xlsx", "PK\003\004xx", 6, &t, &src, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "k.xlsx: not a readable .xlsx workbook"));
+}
+
+/* An .xlsx in memory with these parts (name, text pairs, NULL-terminated); malloc'd. */
+static char *make_xlsx(const char *const *parts, size_t *len)
+{
+    zip_error_t ze;
+    zip_source_t *src = zip_source_buffer_create(NULL, 0, 0, &ze);
+    zip_source_keep(src);
+    zip_t *z = zip_open_from_source(src, ZIP_TRUNCATE, &ze);
+    assert_non_null(z);
+    for (int i = 0; parts[i] != NULL; i += 2) {
+        zip_source_t *f = zip_source_buffer(z, parts[i + 1], strlen(parts[i + 1]), 0);
+        assert_true(zip_file_add(z, parts[i], f, 0) >= 0);
+    }
+    assert_int_equal(zip_close(z), 0);
+    zip_stat_t st;
+    assert_int_equal(zip_source_stat(src, &st), 0);
+    char *buf = malloc(st.size);
+    assert_int_equal(zip_source_open(src), 0);
+    assert_int_equal(zip_source_read(src, buf, st.size), (zip_int64_t)st.size);
+    zip_source_close(src);
+    zip_source_free(src);
+    *len = st.size;
+    return buf;
+}
+
+#define NS "xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\""
+#define RNS "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\""
+
+/* Cells as a spreadsheet shows them: strings, digits, dates, merges. */
+static void test_xlsx_cells(void **state)
+{
+    const char *const parts[] = {
+        "xl/workbook.xml", "<workbook " NS " " RNS "><workbookPr/><sheets><sheet name=\"Kelas 7\""
+        " sheetId=\"9\" r:id=\"rId7\"/><sheet name=\"Lain\" sheetId=\"1\" r:id=\"rId1\"/></sheets>"
+        "</workbook>",
+        "xl/_rels/workbook.xml.rels", "<Relationships xmlns=\"http://schemas.openxmlformats.org/"
+        "package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"x/worksheet\" Target="
+        "\"worksheets/sheet1.xml\"/><Relationship Id=\"rId7\" Type=\"x/worksheet\" Target="
+        "\"worksheets/kelas.xml\"/><Relationship Id=\"rId3\" Type=\"x/sharedStrings\" Target="
+        "\"strings.xml\"/><Relationship Id=\"rId4\" Type=\"x/styles\" Target=\"styles.xml\"/>"
+        "</Relationships>",
+        "xl/strings.xml", "<sst " NS "><si><t>Nama</t></si><si><r><t xml:space=\"preserve\">Budi "
+        "</t></r><r><t>Santoso</t></r><rPh><t>x</t></rPh></si><si><t>0091234501</t></si></sst>",
+        "xl/styles.xml", "<styleSheet " NS "><numFmts><numFmt numFmtId=\"170\" formatCode="
+        "\"d&quot;.&quot;mmmm yyyy\"/><numFmt numFmtId=\"171\" formatCode=\"&quot;day&quot; 0\"/>"
+        "</numFmts><cellXfs><xf numFmtId=\"0\"/><xf numFmtId=\"14\"/><xf numFmtId=\"170\"/>"
+        "<xf numFmtId=\"171\"/></cellXfs></styleSheet>",
+        "xl/worksheets/sheet1.xml", "<worksheet " NS "><sheetData><row r=\"1\"><c r=\"A1\" t="
+        "\"inlineStr\"><is><t>wrong sheet</t></is></c></row></sheetData></worksheet>",
+        "xl/worksheets/kelas.xml", "<worksheet " NS "><sheetData>"
+        "<row r=\"2\"><c r=\"A2\" t=\"s\"><v>0</v></c><c r=\"B2\" t=\"inlineStr\"><is><t>Kelas"
+        "</t></is></c><c r=\"D2\"><v>1234567890</v></c></row>"
+        "<row r=\"3\"><c r=\"A3\" t=\"s\"><v>1</v></c><c r=\"B3\" t=\"inlineStr\"><is><t> 7A </t>"
+        "</is></c><c r=\"C3\" t=\"s\"><v>2</v></c><c r=\"D3\"><v>1.01234508E8</v></c>"
+        "<c r=\"E3\" s=\"1\"><v>45000</v></c><c r=\"F3\" s=\"2\"><v>45000.5</v></c>"
+        "<c r=\"G3\" s=\"3\"><v>4</v></c><c r=\"H3\"><v>1.5</v></c><c r=\"I3\" t=\"b\"><v>1</v>"
+        "</c><c r=\"J3\" t=\"str\"><f>A1</f><v>Nama</v></c></row>"
+        "<row r=\"4\"><c r=\"A4\" t=\"inlineStr\"><is><t>Siti</t></is></c><c r=\"C4\"><v>3.0</v>"
+        "</c></row><row r=\"6\"><c t=\"inlineStr\"><is><t>Ani</t></is></c></row>"
+        "</sheetData><mergeCells><mergeCell ref=\"B3:B6\"/><mergeCell ref=\"D2:E2\"/></mergeCells>"
+        "</worksheet>",
+        NULL};
+    struct csv_table t;
+    char sheet[64], err[256];
+    size_t len;
+    (void)state;
+    char *data = make_xlsx(parts, &len);
+    if (xlsx_parse("k.xlsx", data, len, &t, sheet, sizeof(sheet), err, sizeof(err)) != 0)
+        fail_msg("%s", err);
+    assert_string_equal(sheet, "Kelas 7");
+    assert_int_equal(t.nrows, 4);
+    assert_int_equal(t.rows[0].line, 2);
+    assert_string_equal(t.rows[0].fields[0], "Nama");
+    assert_string_equal(t.rows[0].fields[2], "");
+    assert_string_equal(t.rows[0].fields[3], "1234567890");     /* never 1.23E+9 */
+    assert_int_equal(t.rows[0].nfields, 4);                     /* D2:E2 is not spread */
+    const struct csv_row *r = &t.rows[1];
+    assert_string_equal(r->fields[0], "Budi Santoso");          /* runs joined, no phonetic */
+    assert_string_equal(r->fields[1], "7A");                    /* trimmed */
+    assert_string_equal(r->fields[2], "0091234501");            /* text keeps its zero */
+    assert_int_equal(r->numeric[2], 0);
+    assert_string_equal(r->fields[3], "101234508");
+    assert_int_equal(r->numeric[3], 1);
+    assert_string_equal(r->fields[4], "2023-03-15");            /* built-in date format */
+    assert_string_equal(r->fields[5], "2023-03-15");            /* custom date format */
+    assert_string_equal(r->fields[6], "4");                     /* "day" 0 is no date */
+    assert_string_equal(r->fields[7], "1.5");
+    assert_string_equal(r->fields[8], "TRUE");
+    assert_string_equal(r->fields[9], "Nama");
+    assert_string_equal(t.rows[2].fields[1], "7A");             /* merged down B3:B6 */
+    assert_string_equal(t.rows[2].fields[2], "3");              /* 3.0 -> 3 */
+    assert_int_equal(t.rows[3].line, 6);
+    assert_string_equal(t.rows[3].fields[0], "Ani");            /* no r: next column */
+    assert_string_equal(t.rows[3].fields[1], "7A");
+    csv_table_free(&t);
+    free(data);
+}
+
+/* Broken workbooks name the part, sheet and cell. */
+static void test_xlsx_errors(void **state)
+{
+    const char *const base[] = {
+        "xl/workbook.xml", "<workbook " NS " " RNS "><workbookPr date1904=\"1\"/><sheets>"
+        "<sheet name=\"S\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>",
+        "xl/_rels/workbook.xml.rels", "<Relationships><Relationship Id=\"rId1\" Type=\"w\" "
+        "Target=\"/xl/worksheets/s.xml\"/></Relationships>",
+        "xl/styles.xml", "<styleSheet><cellXfs><xf numFmtId=\"0\"/><xf numFmtId=\"14\"/>"
+        "</cellXfs></styleSheet>",
+        "xl/worksheets/s.xml", NULL, NULL};
+    static const char *const sheets[][2] = {
+        {"<worksheet><sheetData><row r=\"1\"><c r=\"A1\" s=\"1\"><v>45000</v></c></row>"
+         "</sheetData></worksheet>", NULL},
+        {"<worksheet><sheetData><row r=\"3\"><c r=\"B3\" t=\"s\"><v>0</v></c></row></sheetData>"
+         "</worksheet>", "k.xlsx: sheet \"S\" cell B3: shared string 0 does not exist"},
+        {"<worksheet><sheetData><row r=\"2\"><c r=\"C2\"><v>12a</v></c></row></sheetData>"
+         "</worksheet>", "k.xlsx: sheet \"S\" cell C2: its number cannot be read"},
+        {"<worksheet><sheetData><row r=\"2\"><c r=\"C3\"><v>1</v></c></row></sheetData>"
+         "</worksheet>", "k.xlsx: sheet \"S\" row 2: bad cell reference \"C3\""},
+        {"<worksheet><sheetData><row r=\"2\"></row></sheetData></worksheet>",
+         "k.xlsx: sheet \"S\" is empty"},
+        {"<worksheet><sheetData><row r=\"2\">", "k.xlsx: xl/worksheets/s.xml:1: malformed XML"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(sheets) / sizeof(sheets[0]); i++) {
+        const char *parts[sizeof(base) / sizeof(base[0])];
+        struct csv_table t;
+        char sheet[64], err[256] = "";
+        size_t len;
+        memcpy(parts, base, sizeof(base));
+        parts[7] = sheets[i][0];
+        char *data = make_xlsx(parts, &len);
+        int rc = xlsx_parse("k.xlsx", data, len, &t, sheet, sizeof(sheet), err, sizeof(err));
+        free(data);
+        if (sheets[i][1] == NULL) {                 /* the 1904 date system */
+            assert_int_equal(rc, 0);
+            assert_string_equal(t.rows[0].fields[0], "2027-03-16");
+            csv_table_free(&t);
+        } else if (rc != -1 || strstr(err, sheets[i][1]) == NULL) {
+            fail_msg("case %zu: rc %d, \"%s\", want \"%s\"", i, rc, err, sheets[i][1]);
+        }
+    }
+}
+
+/* Names in capitals; names in mixed case are left alone. */
+static void test_name_case(void **state)
+{
+    static const char *const cases[][2] = {
+        {"ADI NUGROHO", "Adi Nugroho"}, {"MUHAMMAD AL-FATIH", "Muhammad Al-Fatih"},
+        {"SITI NUR'AINI", "Siti Nur'aini"}, {"M. RIZKI", "M. Rizki"},
+        {"AHMAD BIN ABDULLAH", "Ahmad bin Abdullah"}, {"JOS\xc3\x89 \xc3\x91" "ANDU", "Jos\xc3\xa9 \xc3\x91" "andu"},
+        {"DRS. SUTRISNO, M.PD.", "Drs. Sutrisno, M.Pd."}, {"HAMENGKU BUWONO III", "Hamengku Buwono III"},
+        {"Adi NUGROHO", "Adi NUGROHO"}, {"budi", "budi"}, {"B", "B"}, {"\xe7\x8e\x8b", "\xe7\x8e\x8b"},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char buf[64];
+        strcpy(buf, cases[i][0]);
+        name_case_fix(buf);
+        if (strcmp(buf, cases[i][1]) != 0)
+            fail_msg("\"%s\" -> \"%s\", want \"%s\"", cases[i][0], buf, cases[i][1]);
+    }
+}
+
+/* Dapodik's layout: title lines, then a two-row header with groups. */
+static void test_dapodik_header(void **state)
+{
+    struct csv_table t;
+    struct import_row row;
+    int col[COL_COUNT], first = -1;
+    char err[256];
+    (void)state;
+    parse("Daftar Peserta Didik;;;;;;;;;;\n"
+          "SMP NEGERI 1 CONTOH;;;;;;;;;;\n"
+          "Tanggal Unduh: 2026-07-14;;;;;;;;;;\n"
+          "\n"
+          "No;Nama;NISN;JK;Data Ayah;;Data Ibu;;Rombel Saat Ini;NIK\n"
+          ";;;;Nama;NIK;Nama;NIK;;\n"
+          "1;BUDI SANTOSO;0091234501;L;SUPARMAN;3302000000000001;SRI;3302000000000002;Kelas 7A;3302000000000003\n", &t);
+    assert_int_equal(import_find_header(&t, col, &first, err, sizeof(err)), 0);
+    assert_int_equal(first, 5);
+    assert_int_equal(col[COL_NAME], 1);
+    assert_int_equal(col[COL_NISN], 2);
+    assert_int_equal(col[COL_CLASS], 8);
+    assert_int_equal(import_read_row(&t.rows[first], col, ROLE_STUDENT, NULL, &row, err,
+                                     sizeof(err)), 0);
+    assert_string_equal(row.full_name, "Budi Santoso");
+    assert_string_equal(row.class_name, "7A");
+    assert_string_equal(row.nisn, "0091234501");
+    csv_table_free(&t);
+    /* the merged "Nama" repeated on the second row (as the workbook reader gives it) */
+    parse("No,Nama,Data Ayah,,Kelas\nNo,Nama,Nama,NIK,Kelas\n1,Budi,Suparman,1,7A\n", &t);
+    assert_int_equal(import_find_header(&t, col, &first, err, sizeof(err)), 0);
+    assert_int_equal(first, 2);
+    assert_int_equal(col[COL_NAME], 1);
+    csv_table_free(&t);
+    /* a data row with an empty name is not a second header row: it is refused */
+    parse("Nama,Kelas\n,7A,Budi\n", &t);
+    assert_int_equal(import_find_header(&t, col, &first, err, sizeof(err)), 0);
+    assert_int_equal(first, 1);
+    assert_int_equal(col[COL_CLASS], 1);
+    csv_table_free(&t);
+    /* a one-row header keeps refusing two name columns, and no header is "no name column" */
+    parse("Judul\nNama,Nama,Kelas\nBudi,Budi,7A\n", &t);
+    assert_int_equal(import_find_header(&t, col, &first, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "line 2: two name columns"));
+    csv_table_free(&t);
+    /* title lines without delimiters (a hand-made file) do not choose the delimiter */
+    parse("Daftar Siswa\nKecamatan Contoh, Kabupaten Contoh\nNama;Kelas\nBudi;7A\nSiti;7A\n", &t);
+    assert_int_equal(t.delimiter, ';');
+    assert_int_equal(import_find_header(&t, col, &first, err, sizeof(err)), 0);
+    assert_int_equal(first, 3);
+    assert_int_equal(col[COL_CLASS], 1);
+    csv_table_free(&t);
+    parse("Judul\nNomor,Kelas\n1,7A\n", &t);
+    assert_int_equal(import_find_header(&t, col, &first, err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "line 1: no name column"));
     csv_table_free(&t);
 }
 
@@ -340,9 +636,12 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv_excel_id), cmocka_unit_test(test_csv_multiline),
-        cmocka_unit_test(test_csv_errors),
-        cmocka_unit_test(test_csv_unclosed_quote), cmocka_unit_test(test_csv_long_line), cmocka_unit_test(test_header_map),
-        cmocka_unit_test(test_rows),
+        cmocka_unit_test(test_csv_errors), cmocka_unit_test(test_csv_unclosed_quote),
+        cmocka_unit_test(test_csv_long_line), cmocka_unit_test(test_header_map),
+        cmocka_unit_test(test_rows), cmocka_unit_test(test_encodings),
+        cmocka_unit_test(test_xls_refused), cmocka_unit_test(test_name_case),
+        cmocka_unit_test(test_dapodik_header), cmocka_unit_test(test_xlsx_cells),
+        cmocka_unit_test(test_xlsx_errors),
         cmocka_unit_test_setup_teardown(test_reimport_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_move_keeps_username, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync, setup, teardown),
