@@ -65,13 +65,21 @@ static int resolve_mail_user(struct rauth *a, const struct surel_config *cfg,
     return 0;
 }
 
+/* The roster's files, by the rule surel-roster follows too (lib/config.c). */
+static int roster_paths(struct rauth *a, const struct surel_config *cfg, char *err, size_t errlen)
+{
+    if (surel_roster_paths(cfg, NULL, a->db, sizeof(a->db), a->credentials,
+                           sizeof(a->credentials)) == 0)
+        return 0;
+    snprintf(err, errlen, "%s: [roster] db or credentials is too long", surel_config_path(cfg));
+    return -1;
+}
+
 /* Read everything the lookups need from the loaded configuration. */
 static int read_config(struct rauth *a, const struct surel_config *cfg, char *err, size_t errlen)
 {
     if (copy_key(cfg, "school", "domain", a->domain, sizeof(a->domain), err, errlen) < 0
-        || copy_key(cfg, "roster", "db", a->db, sizeof(a->db), err, errlen) < 0
-        || copy_key(cfg, "roster", "credentials", a->credentials, sizeof(a->credentials),
-                    err, errlen) < 0
+        || roster_paths(a, cfg, err, errlen) < 0
         || copy_key(cfg, "mail", "root", a->root, sizeof(a->root), err, errlen) < 0)
         return -1;
     a->busy_ms = (int)surel_config_int(cfg, "roster", "busy_timeout") * 1000;

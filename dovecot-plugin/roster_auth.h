@@ -20,7 +20,9 @@
  *	Dovecot, so that it can be tested on its own.
  *
  *	rauth_new() reads surel.ini (lib/config.h): the school's domain,
- *	the roster files and busy timeout, [mail] root and user (whose uid
+ *	the roster files (by surel_roster_paths, the rule surel-roster
+ *	follows: credentials.db beside the db unless [roster] credentials
+ *	is set) and busy timeout, [mail] root and user (whose uid
  *	and gid are resolved here, once) and the [quota] size of each role.
  *	With credentials non-zero, lookups also read the password hash from
  *	the credentials file.  The roster itself is opened read-only at the

@@ -443,6 +443,21 @@ int surel_config_has(const struct surel_config *cfg, const char *section, const 
     return iniparser_find_entry(cfg->dict, name);
 }
 
+int surel_roster_paths(const struct surel_config *cfg, const char *db_override,
+                       char *db, size_t dblen, char *cred, size_t credlen)
+{
+    const char *d = db_override != NULL ? db_override : surel_config_str(cfg, "roster", "db");
+    const char *c = surel_config_str(cfg, "roster", "credentials");
+    if (surel_strlcpy(db, d, dblen) >= dblen)
+        return -1;
+    if (c != NULL)
+        return surel_strlcpy(cred, c, credlen) >= credlen ? -1 : 0;
+    const char *slash = strrchr(d, '/');
+    int dirlen = slash == NULL ? 1 : slash == d ? 0 : (int)(slash - d);
+    int n = snprintf(cred, credlen, "%.*s/credentials.db", dirlen, slash == NULL ? "." : d);
+    return n < 0 || (size_t)n >= credlen ? -1 : 0;
+}
+
 const char *surel_config_str(const struct surel_config *cfg, const char *section, const char *key)
 {
     char name[256];

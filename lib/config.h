@@ -17,6 +17,9 @@
  *				const char *section, const char *key);
  *	int	surel_config_has(const struct surel_config *cfg,
  *				const char *section, const char *key);
+ *	int	surel_roster_paths(const struct surel_config *cfg,
+ *				const char *db_override, char *db, size_t dblen,
+ *				char *cred, size_t credlen);
  * DESCRIPTION
  *	The one configuration file, /etc/surel/surel.ini, is read with
  *	iniparser.  Every key of every section is checked against the table
@@ -40,6 +43,11 @@
  *
  *	Section and key names whose table entry ends in "*" match any name
  *	with that prefix: "[fetch.*]" covers "[fetch.isp]".
+ *
+ *	surel_roster_paths() is where every program (surel-roster, the
+ *	Dovecot module, surel-setup through "surel-roster paths") learns the
+ *	roster's two files: the credentials file defaults to credentials.db
+ *	beside the roster db, so that setting only [roster] db moves both.
  *
  *	With must_exist zero a missing file is no error: every key reads as
  *	its default.  That is how the tools run before surel is set up.
@@ -96,6 +104,12 @@ int surel_config_bool(const struct surel_config *cfg,
                       const char *section, const char *key);
 int surel_config_has(const struct surel_config *cfg,
                      const char *section, const char *key);
+/* The roster's two files, the one rule every program follows: the db is
+ * db_override (surel-roster --db) or [roster] db; the credentials file is
+ * [roster] credentials, or when that is not set credentials.db in the db's
+ * directory.  0, or -1 when a path does not fit. */
+int surel_roster_paths(const struct surel_config *cfg, const char *db_override,
+                       char *db, size_t dblen, char *cred, size_t credlen);
 /* Names of the sections present in the file that match a pattern ("fetch.*"). */
 int surel_config_sections(const struct surel_config *cfg, const char *pattern,
                           const char **names, int max);

@@ -20,8 +20,9 @@ static const struct surel_cfg_key base_keys[] = {
      "the school's name, for slips and reports"},
     {"roster", "db", CFG_PATH, "/var/lib/surel/roster.db", 0, 0, NULL, NULL,
      "people and groups (readable by Postfix and the milter)"},
-    {"roster", "credentials", CFG_PATH, "/var/lib/surel/credentials.db", 0, 0, NULL, NULL,
-     "password hashes (readable by root and Dovecot's auth only)"},
+    {"roster", "credentials", CFG_PATH, NULL, 0, 0, NULL, NULL,
+     "password hashes (readable by root and Dovecot's auth only); default: credentials.db"
+     " in db's directory"},
     {"roster", "password_scheme", CFG_ENUM, "yescrypt", 0, 0,
      "yescrypt|sha512crypt|bcrypt", NULL, "hash for new passwords"},
     {"roster", "busy_timeout", CFG_DURATION, "5s", 0, 600, NULL, NULL,

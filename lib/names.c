@@ -248,24 +248,79 @@ int surel_class_normalize(const char *in, char *out, size_t len)
     return o > 0 && o <= 16 ? 0 : -1;
 }
 
-void surel_name_normalize(const char *in, char *out, size_t len)
+size_t surel_name_normalize(const char *in, char *out, size_t len)
 {
-    size_t o = 0;
-    int space = 0;
-    if (len == 0)
-        return;
-    for (const char *p = in; *p; p++) {
-        if (isspace((unsigned char)*p)) {
-            space = (o > 0);
+    size_t o = 0, need = 0;
+    int space = 0, cut = (len == 0);
+    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+        if (isspace(*p)) {
+            space = (need > 0);
             continue;
         }
-        if (space && o + 1 < len)
-            out[o++] = ' ';
+        if (space) {
+            need++;
+            if (!cut && o + 1 < len)
+                out[o++] = ' ';
+            else
+                cut = 1;
+        }
         space = 0;
-        if (o + 1 < len)
-            out[o++] = *p;
+        /* a whole character or nothing: its lead byte says how long it is */
+        size_t n = *p < 0xC0 ? 1 : *p < 0xE0 ? 2 : *p < 0xF0 ? 3 : 4;
+        for (size_t k = 1; k < n && p[k] != '\0'; k++)
+            if ((p[k] & 0xC0) != 0x80)
+                n = k;
+        for (size_t k = 1; k < n && p[k] == '\0'; k++)
+            n = k;
+        need += n;
+        if (!cut && o + n < len) {
+            memcpy(out + o, p, n);
+            o += n;
+        } else {
+            cut = 1;
+        }
+        p += n - 1;
     }
-    out[o] = '\0';
+    if (len > 0) {
+        if (o > 0 && out[o - 1] == ' ')
+            o--;                                /* cut just after a blank */
+        out[o] = '\0';
+    }
+    return need;
+}
+
+/* Bidirectional controls: they can make a name display as another name. */
+static int is_bidi_control(unsigned cp)
+{
+    return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069)
+           || cp == 0x200E || cp == 0x200F || cp == 0x061C;
+}
+
+int surel_name_check(const char *name, char *why, size_t whylen)
+{
+    const unsigned char *p = (const unsigned char *)name;
+    unsigned cp;
+    while (*p) {
+        size_t n = utf8_decode(p, &cp);
+        if (n == 0) {
+            snprintf(why, whylen, "the name is not UTF-8 text");
+            return -1;
+        }
+        p += n;
+        if (cp < 0x80 && isspace((int)cp))
+            continue;                           /* blanks and line breaks: a space */
+        if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F)) {
+            snprintf(why, whylen, "the name holds an invisible control character (U+%04X);"
+                     " retype it", cp);
+            return -1;
+        }
+        if (is_bidi_control(cp)) {
+            snprintf(why, whylen, "the name holds a text-direction control (U+%04X), which can"
+                     " make it display as another name; retype it", cp);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 void surel_name_key(const char *in, char *out, size_t len)

@@ -27,7 +27,16 @@
  *	rejects class names that would not make a usable list address.
  *
  *	surel_name_normalize() collapses blanks and trims a person's name,
- *	keeping its case; surel_name_key() also folds case, for matching.
+ *	keeping its case; it never cuts inside a UTF-8 character and returns
+ *	the length the whole name needs (like strlcpy), so that a caller can
+ *	refuse a name that does not fit.  surel_name_key() also folds case,
+ *	for matching.
+ *
+ *	surel_name_check() refuses, with a reason in why, a name that is not
+ *	UTF-8 or holds a control character (C0 other than blanks, DEL, C1
+ *	U+0080-U+009F) or a text-direction control (U+202A-U+202E,
+ *	U+2066-U+2069, U+200E, U+200F, U+061C), which can make one name
+ *	display as another.
  */
 #ifndef SUREL_NAMES_H
 #define SUREL_NAMES_H
@@ -42,7 +51,8 @@ int surel_username_valid(const char *name);
 int surel_username_reserved(const char *name);
 int surel_login_normalize(const char *login, const char *domain, char *out, size_t len);
 int surel_class_normalize(const char *in, char *out, size_t len);
-void surel_name_normalize(const char *in, char *out, size_t len);
+size_t surel_name_normalize(const char *in, char *out, size_t len);
+int surel_name_check(const char *name, char *why, size_t whylen);
 void surel_name_key(const char *in, char *out, size_t len);
 int surel_utf8_valid(const char *s);
 

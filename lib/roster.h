@@ -109,8 +109,10 @@ void roster_rollback(struct roster *r);
 /* People. */
 int roster_find_username(struct roster *r, const char *username, struct roster_person *p);
 int roster_find_nisn(struct roster *r, const char *nisn, struct roster_person *p);
+/* The first person of that name (compared as surel_name_key), class and role whose id is
+ * greater than after_id (0: the first of them). */
 int roster_find_name_class(struct roster *r, const char *full_name, const char *class_name,
-                           int role, int nth, struct roster_person *p);
+                           int role, long long after_id, struct roster_person *p);
 int roster_insert(struct roster *r, struct roster_person *p);
 int roster_update(struct roster *r, const struct roster_person *p);
 int roster_name_taken(struct roster *r, const char *name);

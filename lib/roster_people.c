@@ -81,20 +81,23 @@ int roster_find_nisn(struct roster *r, const char *nisn, struct roster_person *p
 }
 
 int roster_find_name_class(struct roster *r, const char *full_name, const char *class_name,
-                           int role, int nth, struct roster_person *p)
+                           int role, long long after_id, struct roster_person *p)
 {
+    /* An empty class is stored as NULL.  "class IS ?2" and "id > ?4" let SQLite walk the
+     * person_name index (name_key, class, rowid) from after_id: no OFFSET to skip over, so
+     * the n-th of 4,000 people with one name costs what the first does. */
     static const char sql[] = "SELECT " PERSON_COLUMNS " FROM person"
-        " WHERE name_key = ?1 AND coalesce(class, '') = ?2 AND role = ?3"
-        " ORDER BY id LIMIT 1 OFFSET ?4";
+        " WHERE name_key = ?1 AND class IS ?2 AND role = ?3 AND id > ?4"
+        " ORDER BY id LIMIT 1";
     char key[ROSTER_NAME_MAX];
     sqlite3_stmt *st = roster_stmt(r, sql);
     if (st == NULL)
         return ROSTER_EDB;
     surel_name_key(full_name, key, sizeof(key));
     sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, class_name ? class_name : "", -1, SQLITE_TRANSIENT);
+    roster_bind_text(st, 2, class_name);
     sqlite3_bind_text(st, 3, roster_role_name((enum roster_role)role), -1, SQLITE_STATIC);
-    sqlite3_bind_int(st, 4, nth);
+    sqlite3_bind_int64(st, 4, after_id);
     return fetch_one(r, st, p);
 }
 

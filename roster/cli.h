@@ -19,7 +19,8 @@
 
 struct cli {
     const char *config_path;
-    const char *db_path;
+    const char *db_path;            /* --db, then (after cli_open) db_buf */
+    char db_buf[4096];
     char cred_path[4096];
     int verbose;
     struct surel_config *cfg;
@@ -36,6 +37,8 @@ struct people {
 int cli_collect_people(struct cli *c, const char *cmd, const char *class_name, int nusers,
                        char **users, struct people *ps);
 
+/* Work out the roster's two paths (lib's rule) into db_path and cred_path. */
+int cli_paths(struct cli *c);
 /* Open the roster; with write set, also the credentials file. */
 int cli_open(struct cli *c, int flags);
 /* Map a roster error code to an exit status, after printing msg. */
@@ -53,5 +56,6 @@ int cmd_status(struct cli *c, int argc, char **argv);
 int cmd_move(struct cli *c, int argc, char **argv);
 int cmd_group(struct cli *c, int argc, char **argv);
 int cmd_check(struct cli *c, int argc, char **argv);
+int cmd_paths(struct cli *c, int argc, char **argv);
 
 #endif

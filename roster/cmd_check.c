@@ -5,6 +5,7 @@
  *	surel-roster check: is the roster sound, and can its readers open it?
  * SYNOPSIS
  *	surel-roster check
+ *	surel-roster paths
  * DESCRIPTION
  *	Opens both files for writing, which puts back persistent -wal and
  *	-shm files that another program removed (the sqlite3 shell does, on
@@ -13,6 +14,10 @@
  *	counts the people who could log in but have no password hash (a
  *	finding, not damage: "add" leaves people so).  It prints one line
  *	per file and one for the passwords, and changes nothing else.
+ *
+ *	paths prints the two files every program reads, "db PATH" and
+ *	"credentials PATH", by the one rule in lib/ (surel_roster_paths):
+ *	surel-setup asks it rather than reading surel.ini itself.
  * DIAGNOSTICS
  *	0 the files are sound; 65 a file is damaged; 74 the checks could
  *	not run.
@@ -71,4 +76,16 @@ int cmd_check(struct cli *c, int argc, char **argv)
     }
     printf("passwords: every active or suspended person has one\n");
     return 0;
+}
+
+/* surel-roster paths: the roster's two files, as every program finds them. */
+int cmd_paths(struct cli *c, int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 1)
+        return cli_usage("paths", "takes no arguments");
+    int rc = cli_paths(c);
+    if (rc == 0)
+        printf("db %s\ncredentials %s\n", c->db_path, c->cred_path);
+    return rc;
 }

@@ -4,8 +4,8 @@
  * SUMMARY
  *	surel-roster import: a class list into the roster
  * SYNOPSIS
- *	surel-roster import [--role R] [--class C] [--sync] [--dry-run]
- *		[--slips FILE] FILE.csv|FILE.xlsx
+ *	surel-roster import [--role R] [--class C] [--sync | --sync-school [--force]]
+ *		[--dry-run] [--slips FILE] FILE.csv|FILE.xlsx
  * DESCRIPTION
  *	The file is a CSV (UTF-8, Windows-1252 or UTF-16 text) or an .xlsx
  *	workbook, read by table_read(3); its header may sit below title
@@ -19,6 +19,14 @@
  *	every core (only when --slips says where to write them; otherwise
  *	they get none and the summary says how to give them one).  The slips
  *	file is renamed into place only after the commit.
+ *
+ *	--sync graduates active people of the file's classes missing from
+ *	it; --sync-school, for a list of the whole school (Dapodik's), every
+ *	active student missing from it, whatever their class, and never a
+ *	teacher or staff member.  It refuses (65, nothing written) when more
+ *	than half of the active students would be graduated, since a list
+ *	cut short looks just like that, unless --force; --dry-run shows the
+ *	graduations first and ends with the same refusal.
  *
  *	Output: with --dry-run one line per change; always one summary line
  *	"added N, updated N, unchanged N, graduated N".
@@ -46,7 +54,7 @@
 struct import_opts {
     int role;
     const char *class_name;
-    int sync, dry_run;
+    int sync, dry_run, force;        /* sync: enum import_sync */
     const char *slips;
     const char *file;
 };
@@ -62,7 +70,8 @@ static int parse_opts(int argc, char **argv, struct import_opts *o)
 {
     static const struct option opts[] = {
         {"role", required_argument, NULL, 'r'}, {"class", required_argument, NULL, 'c'},
-        {"sync", no_argument, NULL, 's'}, {"dry-run", no_argument, NULL, 'n'},
+        {"sync", no_argument, NULL, 's'}, {"sync-school", no_argument, NULL, 'W'},
+        {"force", no_argument, NULL, 'f'}, {"dry-run", no_argument, NULL, 'n'},
         {"slips", required_argument, NULL, 'S'}, {NULL, 0, NULL, 0}};
     int ch;
     memset(o, 0, sizeof(*o));
@@ -74,7 +83,13 @@ static int parse_opts(int argc, char **argv, struct import_opts *o)
                 return cli_usage("import", "unknown role '%s'", optarg);
             break;
         case 'c': o->class_name = optarg; break;
-        case 's': o->sync = 1; break;
+        case 's':
+        case 'W':
+            if (o->sync != IMPORT_SYNC_NONE)
+                return cli_usage("import", "give --sync or --sync-school, once");
+            o->sync = ch == 's' ? IMPORT_SYNC_CLASSES : IMPORT_SYNC_SCHOOL;
+            break;
+        case 'f': o->force = 1; break;
         case 'n': o->dry_run = 1; break;
         case 'S': o->slips = optarg; break;
         default: return cli_usage("import", "bad option");
@@ -82,6 +97,11 @@ static int parse_opts(int argc, char **argv, struct import_opts *o)
     }
     if (optind != argc - 1)
         return cli_usage("import", "needs exactly one FILE (.csv or .xlsx)");
+    if (o->sync == IMPORT_SYNC_SCHOOL && o->role != ROLE_STUDENT)
+        return cli_usage("import", "--sync-school takes the list of every student, not --role %s",
+                         roster_role_name((enum roster_role)o->role));
+    if (o->force && o->sync != IMPORT_SYNC_SCHOOL)
+        return cli_usage("import", "--force only goes with --sync-school");
     o->file = argv[optind];
     return 0;
 }
@@ -192,6 +212,27 @@ static int give_passwords(struct cli *c, const struct import_plan *plan, struct 
     return rc;
 }
 
+/* How many students are active before the import: what --sync-school's guard weighs. */
+static int active_students(struct cli *c, long long *n)
+{
+    struct roster_filter f = {NULL, ROLE_STUDENT, STATUS_ACTIVE};
+    return roster_count(c->r, &f, n);
+}
+
+/* A whole-school list cut short would graduate half the school: refuse when more than half
+ * of the active students would go, unless --force; 0 or EX_DATAERR. */
+static int guard_sync_school(const struct import_opts *o, int graduating, long long students)
+{
+    if (graduating == 0 || (long long)graduating * 2 <= students)
+        return 0;
+    fprintf(stderr, "surel-roster: %s: --sync-school would graduate %d of the %lld active"
+            " students (%lld%%), more than half; a list cut short does this.  Check that the"
+            " file lists the whole school (--dry-run shows who would go), then add --force"
+            " if it is right\n", o->file, graduating, students,
+            students ? (long long)graduating * 100 / students : 100);
+    return EX_DATAERR;
+}
+
 /* Plan, apply and commit (or roll back) inside one transaction. */
 static int run_import(struct cli *c, const struct import_opts *o, const struct import_row *rows,
                       int nrows, const struct table_source *src)
@@ -199,19 +240,26 @@ static int run_import(struct cli *c, const struct import_opts *o, const struct i
     struct import_plan plan;
     struct slips *slips = NULL;
     char err[1024];
-    int rc;
+    int rc, refused;
+    long long students = 0;
     if (roster_begin(c->r) < 0)
         return cli_db_error(c, "import");
+    if (o->sync == IMPORT_SYNC_SCHOOL && active_students(c, &students) < 0) {
+        roster_rollback(c->r);
+        return cli_db_error(c, "import");
+    }
     if (import_plan(c->r, rows, nrows, o->sync, &plan, err, sizeof(err)) < 0) {
         roster_rollback(c->r);
         print_error(o->file, src->sheet, err);
         import_plan_free(&plan);
         return strstr(err, "locked") ? EX_TEMPFAIL : strncmp(err, "line ", 5) ? EX_IOERR : EX_DATAERR;
     }
-    rc = 0;
-    if (o->dry_run) {
+    rc = refused = 0;
+    if (o->dry_run)
         print_changes(&plan);
-    } else if (o->slips != NULL && plan.counts[IMPORT_ADD] > 0) {
+    if (o->sync == IMPORT_SYNC_SCHOOL && !o->force)
+        rc = refused = guard_sync_school(o, plan.counts[IMPORT_GRADUATE], students);
+    if (rc == 0 && !o->dry_run && o->slips != NULL && plan.counts[IMPORT_ADD] > 0) {
         slips = slips_open(o->slips, surel_config_str(c->cfg, "school", "domain"),
                            surel_config_str(c->cfg, "school", "name"), err, sizeof(err));
         if (slips == NULL) {
@@ -230,7 +278,7 @@ static int run_import(struct cli *c, const struct import_opts *o, const struct i
         fprintf(stderr, "surel-roster: %s\n", err);
         rc = EX_IOERR;
     }
-    if (rc == 0) {
+    if (rc == 0 || (refused && o->dry_run)) {     /* a dry run says what it saw, even then */
         printf("added %d, updated %d, unchanged %d, graduated %d%s\n", plan.counts[IMPORT_ADD],
                plan.counts[IMPORT_UPDATE], plan.counts[IMPORT_UNCHANGED],
                plan.counts[IMPORT_GRADUATE], o->dry_run ? " (dry run: nothing changed)" : "");

@@ -19,6 +19,7 @@
 #include "util.h"
 
 #define CSV_MAX_BYTES (64L * 1024 * 1024)
+#define CSV_MAX_LINE 16384          /* bytes; no class list has such a line */
 
 /* State shared with libcsv's callbacks. */
 struct parse_state {
@@ -113,18 +114,21 @@ static char detect_delimiter(const char *data, size_t len)
     return cand[best];
 }
 
-/* Name the first line that is not valid UTF-8, or 0. */
-static int first_bad_utf8_line(const char *data, size_t len)
+/* Name the first line that is too long or not valid UTF-8 (*too_long says which), or 0. */
+static int first_bad_line(const char *data, size_t len, int *too_long)
 {
     int line = 1;
     size_t start = 0;
-    char buf[16384];
+    char buf[CSV_MAX_LINE + 1];
+    *too_long = 0;
     for (size_t i = 0; i <= len; i++) {
         if (i < len && data[i] != '\n')
             continue;
         size_t n = i - start;
-        if (n >= sizeof(buf))
+        if (n > CSV_MAX_LINE) {
+            *too_long = 1;
             return line;                /* absurdly long for a class list */
+        }
         memcpy(buf, data + start, n);
         buf[n] = '\0';
         if (memchr(data + start, '\0', i - start) != NULL || !surel_utf8_valid(buf))
@@ -135,19 +139,76 @@ static int first_bad_utf8_line(const char *data, size_t len)
     return 0;
 }
 
+/* Where a quote goes wrong, after libcsv refused the text: the line, and why in *why. */
+static int quote_problem(const char *d, size_t len, char delim, const char **why)
+{
+    int line = 1, open_line = 0, quoted = 0, at_start = 1;
+    for (size_t i = 0; i < len; i++) {
+        char c = d[i];
+        if (quoted && c == '"' && i + 1 < len && d[i + 1] == '"') {
+            i++;                                        /* "" inside quotes */
+        } else if (quoted && c == '"') {
+            size_t j = i + 1;
+            while (j < len && (d[j] == ' ' || (d[j] == '\t' && delim != '\t')))
+                j++;
+            if (j < len && d[j] != delim && d[j] != '\n' && d[j] != '\r') {
+                *why = open_line < line ? "a quote opens here and is never closed"
+                                        : "a quote inside a quoted field must be doubled (\"\")";
+                return open_line < line ? open_line : line;
+            }
+            quoted = at_start = 0;
+        } else if (c == '\n') {
+            line++;
+            at_start = 1;               /* matters only outside quotes */
+        } else if (quoted) {
+            continue;
+        } else if (c == delim) {
+            at_start = 1;
+        } else if (c == '"' && at_start) {
+            quoted = 1;
+            open_line = line;
+        } else if (c == '"') {
+            *why = "a quote in the middle of a field: put the whole field in quotes and"
+                   " double the quote (\"\")";
+            return line;
+        } else if (c != ' ' && c != '\r') {
+            at_start = 0;
+        }
+    }
+    *why = "a quote opens here and is never closed";
+    return quoted ? open_line : 0;
+}
+
+/* Say what libcsv refused, at the line where the volunteer can mend it. */
+static void parse_error(const char *name, const char *data, size_t len, char delim,
+                        int fallback_line, const char *fallback, char *err, size_t errlen)
+{
+    const char *why = NULL;
+    int line = quote_problem(data, len, delim, &why);
+    if (line > 0)
+        snprintf(err, errlen, "%s:%d: %s", name, line, why);
+    else
+        snprintf(err, errlen, "%s:%d: %s", name, fallback_line, fallback);
+}
+
 int csv_table_parse(const char *name, const char *data, size_t len, struct csv_table *t,
                     char *err, size_t errlen)
 {
     struct csv_parser p;
     struct parse_state ps = {.t = t, .line = 0};
-    int bad;
+    int bad, too_long;
     memset(t, 0, sizeof(*t));
     if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
         data += 3;
         len -= 3;
     }
-    if ((bad = first_bad_utf8_line(data, len)) != 0) {
-        snprintf(err, errlen, "%s:%d: not UTF-8 text; save the sheet as \"CSV UTF-8\"", name, bad);
+    if ((bad = first_bad_line(data, len, &too_long)) != 0) {
+        if (too_long)
+            snprintf(err, errlen, "%s:%d: line too long (more than %d bytes); is this a class"
+                     " list?", name, bad, CSV_MAX_LINE);
+        else
+            snprintf(err, errlen, "%s:%d: not UTF-8 text; save the sheet as \"CSV UTF-8\"",
+                     name, bad);
         return -1;
     }
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
@@ -164,14 +225,15 @@ int csv_table_parse(const char *name, const char *data, size_t len, struct csv_t
         if (p.pstate == 0)              /* libcsv's ROW_NOT_BEGUN */
             ps.row_start = ps.line;
         if (csv_parse(&p, data + pos, n, on_field, on_row, &ps) != n) {
-            snprintf(err, errlen, "%s:%d: %s", name, ps.line, csv_strerror(csv_error(&p)));
+            parse_error(name, data, len, t->delimiter, ps.line, csv_strerror(csv_error(&p)),
+                        err, errlen);
             ps.failed = 2;
         }
         pos += n;
     }
     if (!ps.failed && csv_fini(&p, on_field, on_row, &ps) != 0) {
-        snprintf(err, errlen, "%s:%d: %s (a quote is not closed)", name,
-                 ps.row_start, csv_strerror(csv_error(&p)));
+        parse_error(name, data, len, t->delimiter, ps.row_start,
+                    "a quote opens here and is never closed", err, errlen);
         ps.failed = 2;
     }
     csv_free(&p);

@@ -20,7 +20,9 @@
  *	errors can name it.
  * DIAGNOSTICS
  *	-1 with err naming the file and line: unreadable file, text that is
- *	not UTF-8, a malformed quoted field, an empty file.
+ *	not UTF-8, a line longer than 16 KB ("line too long"), a malformed
+ *	quoted field (a quote never closed is named at the line where it
+ *	opens), an empty file.
  */
 #ifndef SUREL_CSV_READ_H
 #define SUREL_CSV_READ_H

@@ -259,9 +259,22 @@ int import_read_row(const struct csv_row *row, const int col[COL_COUNT], int def
                     const char *default_class, struct import_row *out, char *err, size_t errlen)
 {
     const char *v;
+    char why[160];
     memset(out, 0, sizeof(*out));
     out->line = row->line;
-    surel_name_normalize(field(row, col, COL_NAME), out->full_name, sizeof(out->full_name));
+    if (surel_name_check(field(row, col, COL_NAME), why, sizeof(why)) < 0) {
+        snprintf(err, errlen, "line %d: %s", row->line, why);
+        return -1;
+    }
+    size_t need = surel_name_normalize(field(row, col, COL_NAME), out->full_name,
+                                       sizeof(out->full_name));
+    if (need >= sizeof(out->full_name)) {
+        char start[48];                 /* cut at a character, like the name itself */
+        surel_name_normalize(out->full_name, start, sizeof(start));
+        snprintf(err, errlen, "line %d: the name \"%s...\" is too long (%zu bytes of UTF-8;"
+                 " at most %zu)", row->line, start, need, sizeof(out->full_name) - 1);
+        return -1;
+    }
     name_case_fix(out->full_name);
     surel_name_key(out->full_name, out->name_key, sizeof(out->name_key));
     if (out->full_name[0] == '\0') {
@@ -313,61 +326,150 @@ int import_read_row(const struct csv_row *row, const int col[COL_COUNT], int def
     return 0;
 }
 
-int import_allocate_username(struct roster *r, struct roster_person *p)
+/* Out of memory in the per-import tables (not a roster error). */
+#define IMPORT_ENOMEM (-100)
+
+/* A small hash table from a text key to two numbers: the per-import lookups (people
+ * matched, rows per name, the next username suffix) in memory, so that no step of an
+ * import grows with the square of the file. */
+struct smap_entry {
+    char *key;
+    long long a, b;
+};
+
+struct smap {
+    struct smap_entry *e;
+    size_t cap, n;
+};
+
+/* FNV-1a of a string. */
+static size_t smap_hash(const char *s)
+{
+    unsigned long long h = 14695981039346656037ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return (size_t)h;
+}
+
+/* Double the table (at least 64 slots); -1 if out of memory. */
+static int smap_grow(struct smap *m)
+{
+    size_t cap = m->cap ? m->cap * 2 : 64;
+    struct smap_entry *e = calloc(cap, sizeof(*e));
+    if (e == NULL)
+        return -1;
+    for (size_t i = 0; i < m->cap; i++) {
+        if (m->e[i].key == NULL)
+            continue;
+        size_t j = smap_hash(m->e[i].key) & (cap - 1);
+        while (e[j].key != NULL)
+            j = (j + 1) & (cap - 1);
+        e[j] = m->e[i];
+    }
+    free(m->e);
+    m->e = e;
+    m->cap = cap;
+    return 0;
+}
+
+/* The entry of key; with create a new one (a = b = 0) if absent.  NULL: absent, or out of memory. */
+static struct smap_entry *smap_get(struct smap *m, const char *key, int create)
+{
+    if (create && (m->n + 1) * 2 > m->cap && smap_grow(m) < 0)
+        return NULL;
+    if (m->cap == 0)
+        return NULL;
+    size_t j = smap_hash(key) & (m->cap - 1);
+    for (; m->e[j].key != NULL; j = (j + 1) & (m->cap - 1))
+        if (strcmp(m->e[j].key, key) == 0)
+            return &m->e[j];
+    if (!create || (m->e[j].key = strdup(key)) == NULL)
+        return NULL;
+    m->e[j].a = m->e[j].b = 0;
+    m->n++;
+    return &m->e[j];
+}
+
+/* Free the keys and the table. */
+static void smap_free(struct smap *m)
+{
+    for (size_t i = 0; i < m->cap; i++)
+        free(m->e[i].key);
+    free(m->e);
+    memset(m, 0, sizeof(*m));
+}
+
+/* What one import keeps in memory while it matches and adds. */
+struct import_state {
+    long long max_id;       /* people above it were added by this import */
+    struct smap matched;    /* ids ("%lld") of people a row stands for */
+    struct smap groups;     /* role, class, name key: b = id of the last stored match, -1 none */
+    struct smap usernames;  /* username base: a = the next suffix worth trying */
+};
+
+/* Give p the first free username of its base; cache (may be NULL) remembers, per base,
+ * the suffixes already found taken in this transaction, so that the n-th "Budi" costs
+ * one probe, not n.  Nothing is freed inside a transaction, so the result is the same
+ * first free name as without the cache: stable and deterministic. */
+static int allocate_username(struct roster *r, struct smap *cache, struct roster_person *p)
 {
     char base[ROSTER_USERNAME_MAX], name[ROSTER_USERNAME_MAX];
     surel_username_base(p->full_name, base, sizeof(base));
-    surel_strlcpy(name, base, sizeof(name));
-    for (int n = 2;; n++) {
+    struct smap_entry *e = cache != NULL ? smap_get(cache, base, 1) : NULL;
+    if (cache != NULL && e == NULL)
+        return IMPORT_ENOMEM;
+    for (long long n = e != NULL && e->a > 1 ? e->a : 1;; n++) {
+        if (n == 1)
+            surel_strlcpy(name, base, sizeof(name));
+        else
+            snprintf(name, sizeof(name), "%.*s%lld", SUREL_USERNAME_BASE_MAX, base, n);
         int taken = surel_username_reserved(name) ? 1 : roster_name_taken(r, name);
         if (taken < 0)
             return taken;
-        if (!taken)
+        if (!taken) {
+            if (e != NULL)
+                e->a = n + 1;
             break;
-        snprintf(name, sizeof(name), "%.*s%d", SUREL_USERNAME_BASE_MAX, base, n);
+        }
     }
     surel_strlcpy(p->username, name, sizeof(p->username));
     surel_strlcpy(p->mailbox, name, sizeof(p->mailbox));
     return 0;
 }
 
-/* Ids of people matched by a row, so that nobody is matched twice. */
-struct id_set {
-    long long *ids;
-    int n, cap;
-};
-
-static int id_set_has(const struct id_set *s, long long id)
+int import_allocate_username(struct roster *r, struct roster_person *p)
 {
-    for (int i = 0; i < s->n; i++)
-        if (s->ids[i] == id)
-            return 1;
-    return 0;
+    return allocate_username(r, NULL, p);
 }
 
-static int id_set_add(struct id_set *s, long long id)
+/* 1 if a row already stands for the person with this id. */
+static int is_matched(struct import_state *st, long long id)
 {
-    if (s->n == s->cap) {
-        int cap = s->cap ? s->cap * 2 : 256;
-        long long *grown = realloc(s->ids, (size_t)cap * sizeof(*grown));
-        if (grown == NULL)
-            return -1;
-        s->ids = grown;
-        s->cap = cap;
-    }
-    s->ids[s->n++] = id;
-    return 0;
+    char key[32];
+    snprintf(key, sizeof(key), "%lld", id);
+    return smap_get(&st->matched, key, 0) != NULL;
+}
+
+/* Remember that a row stands for this person; -1 if out of memory. */
+static int set_matched(struct import_state *st, long long id)
+{
+    char key[32];
+    snprintf(key, sizeof(key), "%lld", id);
+    return smap_get(&st->matched, key, 1) != NULL ? 0 : -1;
 }
 
 /* Append a change to the plan. */
 static int plan_add(struct import_plan *plan, enum import_kind kind, int line,
                     const struct roster_person *before, const struct roster_person *after)
 {
-    struct import_change *grown = realloc(plan->changes,
-                                          (size_t)(plan->nchanges + 1) * sizeof(*grown));
-    if (grown == NULL)
-        return -1;
-    plan->changes = grown;
+    if (plan->nchanges == plan->cap) {
+        int cap = plan->cap ? plan->cap * 2 : 64;
+        struct import_change *grown = realloc(plan->changes, (size_t)cap * sizeof(*grown));
+        if (grown == NULL)
+            return -1;
+        plan->changes = grown;
+        plan->cap = cap;
+    }
     struct import_change *c = &plan->changes[plan->nchanges++];
     memset(c, 0, sizeof(*c));
     c->kind = kind;
@@ -379,35 +481,40 @@ static int plan_add(struct import_plan *plan, enum import_kind kind, int line,
     return 0;
 }
 
-/* How many earlier rows have the same name, class and role and no NISN. */
-static int occurrence(const struct import_row *rows, int i)
+/* "ROLE<US>CLASS<US>NAMEKEY": the people a row without NISN may stand for. */
+static void group_key(const struct import_row *row, char *out, size_t len)
 {
-    int n = 0;
-    for (int j = 0; j < i; j++)
-        n += !rows[j].nisn[0] && rows[j].role == rows[i].role
-             && strcmp(rows[j].class_name, rows[i].class_name) == 0
-             && strcmp(rows[j].name_key, rows[i].name_key) == 0;
-    return n;
+    snprintf(out, len, "%d\x1f%s\x1f%s", (int)row->role, row->class_name, row->name_key);
 }
 
-/* Find the stored person a row stands for: 1 found, 0 new, <0 error. */
-static int match_row(struct roster *r, const struct import_row *rows, int i, long long max_id,
-                     const struct id_set *matched, struct roster_person *p)
+/* Find the stored person a row stands for: 1 found, 0 new, <0 error.  The n-th row of a
+ * name in a class (without NISN) stands for the n-th such stored person by id: each
+ * group remembers the last id it was given and asks for the next. */
+static int match_row(struct roster *r, const struct import_row *row, struct import_state *st,
+                     struct roster_person *p)
 {
-    const struct import_row *row = &rows[i];
+    char key[ROSTER_NAME_MAX + ROSTER_CLASS_MAX + 16];
     int rc;
     if (row->nisn[0]) {
         rc = roster_find_nisn(r, row->nisn, p);
         if (rc != 0)
             return rc;
         rc = roster_find_name_class(r, row->full_name, row->class_name, (int)row->role, 0, p);
-        if (rc == 1 && (p->nisn[0] || p->id > max_id || id_set_has(matched, p->id)))
+        if (rc == 1 && (p->nisn[0] || p->id > st->max_id || is_matched(st, p->id)))
             rc = 0;
         return rc;
     }
-    rc = roster_find_name_class(r, row->full_name, row->class_name, (int)row->role,
-                                occurrence(rows, i), p);
-    if (rc == 1 && (p->id > max_id || id_set_has(matched, p->id)))
+    group_key(row, key, sizeof(key));
+    struct smap_entry *g = smap_get(&st->groups, key, 1);
+    if (g == NULL)
+        return IMPORT_ENOMEM;
+    if (g->b < 0)
+        return 0;                       /* earlier rows took every such person */
+    rc = roster_find_name_class(r, row->full_name, row->class_name, (int)row->role, g->b, p);
+    if (rc < 0)
+        return rc;
+    g->b = rc == 1 ? p->id : -1;
+    if (rc == 1 && (p->id > st->max_id || is_matched(st, p->id)))
         rc = 0;
     return rc;
 }
@@ -435,45 +542,49 @@ static int person_differs(const struct roster_person *a, const struct roster_per
 }
 
 /* Process one row: add, update or leave alone. */
-static int import_one(struct roster *r, const struct import_row *rows, int i, long long max_id,
-                      struct id_set *matched, struct import_plan *plan, char *err, size_t errlen)
+static int import_one(struct roster *r, const struct import_row *row, struct import_state *st,
+                      struct import_plan *plan, char *err, size_t errlen)
 {
     struct roster_person before, after;
-    int rc = match_row(r, rows, i, max_id, matched, &before);
+    int rc = match_row(r, row, st, &before);
+    if (rc == IMPORT_ENOMEM)
+        goto oom;
     if (rc < 0)
         goto db_error;
     if (rc == 1) {
         after = before;
-        row_update(&rows[i], &after);
-        if (id_set_add(matched, before.id) < 0)
+        row_update(row, &after);
+        if (set_matched(st, before.id) < 0)
             goto oom;
         if (!person_differs(&before, &after))
-            return plan_add(plan, IMPORT_UNCHANGED, rows[i].line, &before, &after) < 0 ? -1 : 0;
+            return plan_add(plan, IMPORT_UNCHANGED, row->line, &before, &after) < 0 ? -1 : 0;
         if ((rc = roster_update(r, &after)) < 0)
             goto db_error;
-        return plan_add(plan, IMPORT_UPDATE, rows[i].line, &before, &after) < 0 ? -1 : 0;
+        return plan_add(plan, IMPORT_UPDATE, row->line, &before, &after) < 0 ? -1 : 0;
     }
     memset(&after, 0, sizeof(after));
     after.external_mail = -1;
     after.quota_mb = -1;
     after.status = STATUS_ACTIVE;
-    row_update(&rows[i], &after);
-    if ((rc = import_allocate_username(r, &after)) < 0 || (rc = roster_insert(r, &after)) < 0)
+    row_update(row, &after);
+    if ((rc = allocate_username(r, &st->usernames, &after)) == IMPORT_ENOMEM)
+        goto oom;
+    if (rc < 0 || (rc = roster_insert(r, &after)) < 0)
         goto db_error;
-    if (id_set_add(matched, after.id) < 0 || plan_add(plan, IMPORT_ADD, rows[i].line, NULL, &after) < 0)
+    if (set_matched(st, after.id) < 0 || plan_add(plan, IMPORT_ADD, row->line, NULL, &after) < 0)
         goto oom;
     return 0;
 db_error:
-    snprintf(err, errlen, "line %d: %s", rows[i].line, roster_errmsg(r));
+    snprintf(err, errlen, "line %d: %s", row->line, roster_errmsg(r));
     return rc;
 oom:
     snprintf(err, errlen, "out of memory");
     return -1;
 }
 
-/* Collects the active people of one class and role for --sync. */
+/* Collects the active people a sync looks at who no row stands for. */
 struct sync_scan {
-    const struct id_set *matched;
+    struct import_state *st;
     struct roster_person *missing;
     int n, cap, failed;
 };
@@ -481,7 +592,7 @@ struct sync_scan {
 static int collect_missing(const struct roster_person *p, void *ctx)
 {
     struct sync_scan *s = ctx;
-    if (id_set_has(s->matched, p->id))
+    if (p->id > s->st->max_id || is_matched(s->st, p->id))
         return 0;
     if (s->n == s->cap) {
         int cap = s->cap ? s->cap * 2 : 64;
@@ -497,23 +608,41 @@ static int collect_missing(const struct roster_person *p, void *ctx)
     return 0;
 }
 
-/* Graduate active people of the file's classes (and classless roles) not in it. */
-static int sync_missing(struct roster *r, const struct import_row *rows, int nrows,
-                        const struct id_set *matched, struct import_plan *plan,
-                        char *err, size_t errlen)
+/* Visit the active people the sync covers: every student for IMPORT_SYNC_SCHOOL, else
+ * those of the file's classes (and classless roles), each class and role once. */
+static int scan_sync(struct roster *r, const struct import_row *rows, int nrows, int sync,
+                     struct sync_scan *s)
 {
-    struct sync_scan s = {.matched = matched};
+    struct smap seen = {0};
+    char key[ROSTER_CLASS_MAX + 16];
     int rc = 0;
-    for (int i = 0; i < nrows && rc == 0; i++) {
-        int seen = 0;
-        for (int j = 0; j < i && !seen; j++)
-            seen = rows[j].role == rows[i].role && !strcmp(rows[j].class_name, rows[i].class_name);
-        if (seen)
+    if (sync == IMPORT_SYNC_SCHOOL) {
+        struct roster_filter f = {NULL, ROLE_STUDENT, STATUS_ACTIVE};
+        return roster_each(r, &f, collect_missing, s);
+    }
+    for (int i = 0; i < nrows && rc == 0 && !s->failed; i++) {
+        snprintf(key, sizeof(key), "%d\x1f%s", (int)rows[i].role, rows[i].class_name);
+        if (smap_get(&seen, key, 0) != NULL)
             continue;
+        if (smap_get(&seen, key, 1) == NULL) {
+            s->failed = 1;
+            break;
+        }
         struct roster_filter f = {rows[i].class_name[0] ? rows[i].class_name : NULL,
                                   (int)rows[i].role, STATUS_ACTIVE};
-        rc = roster_each(r, &f, collect_missing, &s);
+        rc = roster_each(r, &f, collect_missing, s);
     }
+    smap_free(&seen);
+    return rc;
+}
+
+/* Graduate the active people the sync covers who are not in the file. */
+static int sync_missing(struct roster *r, const struct import_row *rows, int nrows, int sync,
+                        struct import_state *st, struct import_plan *plan,
+                        char *err, size_t errlen)
+{
+    struct sync_scan s = {.st = st};
+    int rc = scan_sync(r, rows, nrows, sync, &s);
     for (int i = 0; i < s.n && rc == 0 && !s.failed; i++) {
         struct roster_person after = s.missing[i];
         after.status = STATUS_GRADUATED;
@@ -530,34 +659,47 @@ static int sync_missing(struct roster *r, const struct import_row *rows, int nro
 /* Two rows with one NISN are one person twice: refuse, naming both lines. */
 static int check_duplicate_nisn(const struct import_row *rows, int nrows, char *err, size_t errlen)
 {
-    for (int i = 0; i < nrows; i++)
-        for (int j = 0; j < i && rows[i].nisn[0]; j++)
-            if (strcmp(rows[i].nisn, rows[j].nisn) == 0) {
-                snprintf(err, errlen, "line %d: NISN %s is also on line %d", rows[i].line,
-                         rows[i].nisn, rows[j].line);
-                return -1;
-            }
-    return 0;
+    struct smap seen = {0};
+    int rc = 0;
+    for (int i = 0; i < nrows && rc == 0; i++) {
+        if (!rows[i].nisn[0])
+            continue;
+        struct smap_entry *e = smap_get(&seen, rows[i].nisn, 0);
+        if (e != NULL) {
+            snprintf(err, errlen, "line %d: NISN %s is also on line %d", rows[i].line,
+                     rows[i].nisn, (int)e->a);
+            rc = -1;
+        } else if ((e = smap_get(&seen, rows[i].nisn, 1)) == NULL) {
+            snprintf(err, errlen, "out of memory");
+            rc = -1;
+        } else {
+            e->a = rows[i].line;
+        }
+    }
+    smap_free(&seen);
+    return rc;
 }
 
 int import_plan(struct roster *r, const struct import_row *rows, int nrows, int sync,
                 struct import_plan *plan, char *err, size_t errlen)
 {
-    struct id_set matched = {0};
-    long long max_id;
+    struct import_state st;
     int rc;
     memset(plan, 0, sizeof(*plan));
+    memset(&st, 0, sizeof(st));
     if (check_duplicate_nisn(rows, nrows, err, errlen) < 0)
         return -1;
-    if ((rc = roster_max_id(r, &max_id)) < 0) {
+    if ((rc = roster_max_id(r, &st.max_id)) < 0) {
         snprintf(err, errlen, "%s", roster_errmsg(r));
         return rc;
     }
     for (int i = 0; i < nrows && rc == 0; i++)
-        rc = import_one(r, rows, i, max_id, &matched, plan, err, errlen);
-    if (rc == 0 && sync)
-        rc = sync_missing(r, rows, nrows, &matched, plan, err, errlen);
-    free(matched.ids);
+        rc = import_one(r, &rows[i], &st, plan, err, errlen);
+    if (rc == 0 && sync != IMPORT_SYNC_NONE)
+        rc = sync_missing(r, rows, nrows, sync, &st, plan, err, errlen);
+    smap_free(&st.matched);
+    smap_free(&st.groups);
+    smap_free(&st.usernames);
     return rc;
 }
 

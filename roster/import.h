@@ -31,9 +31,13 @@
  *	import_plan() matches every row with the roster (by NISN when the
  *	row has one, else by name and class, the n-th person of that name in
  *	that class for the n-th such row) and decides, row by row, whether
- *	it adds, updates or leaves a person unchanged; with sync, active
- *	people of the imported classes who are missing from the file are
- *	graduated.  New people get their username here, inside the caller's
+ *	it adds, updates or leaves a person unchanged; with sync
+ *	IMPORT_SYNC_CLASSES, active people of the imported classes who are
+ *	missing from the file are graduated; with IMPORT_SYNC_SCHOOL, every
+ *	active student missing from it (teachers and staff are never
+ *	touched).  Each step is linear in the file or n log n: matched
+ *	people, rows per name and the next free username suffix are kept in
+ *	hash tables for the length of one import.  New people get their username here, inside the caller's
  *	transaction, so names given in this import count as taken.
  *	Nothing is deleted and no username or mailbox ever changes.
  * DIAGNOSTICS
@@ -59,6 +63,10 @@ struct import_row {
     enum roster_role role;
 };
 
+/* What import_plan() graduates: nobody; active people of the file's classes who are not in
+ * it (--sync); every active student who is not in it (--sync-school). */
+enum import_sync { IMPORT_SYNC_NONE, IMPORT_SYNC_CLASSES, IMPORT_SYNC_SCHOOL };
+
 enum import_kind { IMPORT_ADD, IMPORT_UPDATE, IMPORT_UNCHANGED, IMPORT_GRADUATE };
 
 struct import_change {
@@ -69,7 +77,7 @@ struct import_change {
 };
 
 struct import_plan {
-    int nchanges;
+    int nchanges, cap;
     struct import_change *changes;
     int counts[4];                  /* by enum import_kind */
 };

@@ -16,7 +16,6 @@
  *	75 database busy (try again), 78 bad configuration.
  */
 #include <getopt.h>
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,9 +30,11 @@ static const char usage_text[] =
     "\n"
     "Commands:\n"
     "  init                                create the roster (or upgrade its schema)\n"
-    "  import [--role student|teacher|staff] [--class C] [--sync] [--dry-run]\n"
-    "         [--slips FILE] FILE          add and update people from a class list\n"
-    "                                      (CSV, or .xlsx such as Dapodik's)\n"
+    "  import [--role student|teacher|staff] [--class C] [--sync | --sync-school [--force]]\n"
+    "         [--dry-run] [--slips FILE] FILE\n"
+    "                                      add and update people from a class list\n"
+    "                                      (CSV, or .xlsx such as Dapodik's);\n"
+    "                                      --sync-school: the file is the whole school\n"
     "  list [--class C] [--role R] [--status S] [--format table|csv|json]\n"
     "  show USER\n"
     "  add --name \"Full Name\" [--role R] [--class C] [--nisn N]\n"
@@ -44,11 +45,12 @@ static const char usage_text[] =
     "  group add NAME [--description TEXT] [--send-as] [USER...]\n"
     "  group remove NAME [USER...]\n"
     "  check                               is the roster sound? (puts back -wal/-shm)\n"
+    "  paths                               where the roster and credentials files are\n"
     "\n"
     "Options:\n"
     "  --config FILE   configuration (default " SUREL_DEFAULT_CONFIG ")\n"
     "  --db PATH       roster database (default: [roster] db); the credentials\n"
-    "                  file then defaults to credentials.db beside it\n"
+    "                  file is [roster] credentials, else credentials.db beside it\n"
     "  -v, --verbose   say more, including timings\n"
     "  -h, --help      this text\n"
     "\n"
@@ -77,25 +79,26 @@ int cli_db_error(struct cli *c, const char *what)
     return strstr(c->r ? roster_errmsg(c->r) : "", "locked") ? EX_TEMPFAIL : EX_IOERR;
 }
 
-/* Where the credentials file is: the config's, or beside an explicit --db. */
-static void credentials_path(struct cli *c)
+int cli_paths(struct cli *c)
 {
-    if (c->db_path != NULL && !surel_config_has(c->cfg, "roster", "credentials")) {
-        char dir[4096];
-        surel_strlcpy(dir, c->db_path, sizeof(dir));
-        snprintf(c->cred_path, sizeof(c->cred_path), "%s/credentials.db", dirname(dir));
-    } else {
-        surel_strlcpy(c->cred_path, surel_config_str(c->cfg, "roster", "credentials"),
-                      sizeof(c->cred_path));
+    if (c->db_path == c->db_buf)
+        return 0;                       /* already done */
+    if (surel_roster_paths(c->cfg, c->db_path, c->db_buf, sizeof(c->db_buf), c->cred_path,
+                           sizeof(c->cred_path)) < 0) {
+        fprintf(stderr, "surel-roster: %s: [roster] db or credentials is too long\n",
+                surel_config_path(c->cfg));
+        return EX_CONFIG;
     }
+    c->db_path = c->db_buf;
+    return 0;
 }
 
 int cli_open(struct cli *c, int flags)
 {
     char err[1024];
-    if (c->db_path == NULL)
-        c->db_path = surel_config_str(c->cfg, "roster", "db");
-    credentials_path(c);
+    int status = cli_paths(c);
+    if (status != 0)
+        return status;
     int rc = roster_open(c->db_path, c->cred_path, flags, &c->r, err, sizeof(err));
     if (rc < 0) {
         fprintf(stderr, "surel-roster: %s\n", err);
@@ -112,7 +115,7 @@ static const struct {
     {"init", cmd_init}, {"import", cmd_import}, {"list", cmd_list}, {"show", cmd_show},
     {"add", cmd_add}, {"passwd", cmd_passwd}, {"suspend", cmd_status},
     {"activate", cmd_status}, {"graduate", cmd_status}, {"move", cmd_move},
-    {"group", cmd_group}, {"check", cmd_check},
+    {"group", cmd_group}, {"check", cmd_check}, {"paths", cmd_paths},
 };
 
 /* Parse the global options; returns the index of the command word. */

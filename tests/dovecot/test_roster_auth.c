@@ -10,7 +10,9 @@
  *	status, home, uid/gid of [mail] user, quota by role and override,
  *	hashes only when asked for, iteration, configuration errors, and
  *	that a roster created or changed after the first lookup is seen, and
- *	that a roster locked by a writer fails cleanly after the busy timeout.
+ *	that a roster locked by a writer fails cleanly after the busy timeout;
+ *	and, running the surel-roster binary named by SUREL_ROSTER_BIN, that
+ *	with only [roster] db set both find the same credentials file.
  * DIAGNOSTICS
  *	cmocka's report; exit status non-zero if any test failed.
  */
@@ -20,8 +22,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -339,6 +345,84 @@ static void test_unsafe_mailbox(void **state)
     rauth_free(a);
 }
 
+/* Run a program with stdin from in_path (or /dev/null) and stdout to /dev/null; its exit status. */
+static int run_prog(const char *in_path, char *const argv[])
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int in = open(in_path ? in_path : "/dev/null", O_RDONLY);
+        int out = open("/dev/null", O_WRONLY);
+        if (in < 0 || out < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0)
+            _exit(127);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+/* Remove a directory and the plain files in it. */
+static void remove_dir(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[1024];
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+/* With only [roster] db set, surel-roster writes the hashes where the driver reads them. */
+static void test_one_rule_for_paths(void **state)
+{
+    struct fixture *f = *state;
+    const char *bin = getenv("SUREL_ROSTER_BIN");
+    char dir[600], ini[700], csv[700], slips[700], cred[700];
+    struct rauth_user u;
+    char err[512];
+    if (bin == NULL)
+        skip();
+    snprintf(dir, sizeof(dir), "%s/school", f->dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(ini, sizeof(ini), "%s/surel.ini", dir);
+    snprintf(csv, sizeof(csv), "%s/kelas.csv", dir);
+    snprintf(slips, sizeof(slips), "%s/slips.txt", dir);
+    snprintf(cred, sizeof(cred), "%s/credentials.db", dir);
+    FILE *fp = fopen(ini, "w");
+    assert_non_null(fp);
+    fprintf(fp, "[school]\ndomain = %s\n[roster]\ndb = %s/roster.db\n"
+            "password_scheme = sha512crypt\n[mail]\nroot = /srv/mail\nuser = mail\n", DOMAIN, dir);
+    fclose(fp);
+    fp = fopen(csv, "w");
+    assert_non_null(fp);
+    fputs("\xEF\xBB\xBFNama;Kelas\r\nBudi Santoso;7A\r\n", fp);
+    fclose(fp);
+    char *init[] = {(char *)bin, "--config", ini, "init", NULL};
+    char *import[] = {(char *)bin, "--config", ini, "import", "--slips", slips, csv, NULL};
+    char *check[] = {(char *)bin, "--config", ini, "check", NULL};
+    assert_int_equal(run_prog(NULL, init), 0);
+    assert_int_equal(run_prog(NULL, import), 0);
+    assert_int_equal(run_prog(NULL, check), 0);
+    assert_int_equal(access(cred, R_OK), 0);          /* beside the db, as the rule says */
+    struct rauth *a = rauth_new(ini, 1, err, sizeof(err));
+    if (a == NULL)
+        fail_msg("rauth_new: %s", err);
+    if (rauth_lookup(a, "budi.santoso", &u, err, sizeof(err)) != RAUTH_FOUND)
+        fail_msg("the driver does not find what surel-roster wrote: %s", err);
+    assert_int_equal(strncmp(u.hash, "$6$", 3), 0);
+    rauth_free(a);
+    remove_dir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +437,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_locked_roster, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_config, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsafe_mailbox, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_one_rule_for_paths, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

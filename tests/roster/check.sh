@@ -45,3 +45,14 @@ printf 'surel-damage%.0s' {1..1000} | dd of="$WORK/roster.db" bs=1 seek=4096 con
 expect_status 65 roster check
 grep -q "damaged" "$WORK/err" || { echo "FAIL: no 'damaged' in: $(cat "$WORK/err")"; exit 1; }
 ok "a damaged roster file is reported (exit 65)"
+
+# One rule for the roster's two files: with only [roster] db set, the credentials
+# are credentials.db beside it, for surel-roster as for every reader (lib's rule).
+printf '[school]\ndomain = smpn1.sch.id\n[roster]\ndb = %s/only-db/roster.db\n' "$WORK" > "$WORK/only-db.ini"
+expect_status 0 "$ROSTER_BIN" --config "$WORK/only-db.ini" paths
+expect_in "$WORK/out" "credentials $WORK/only-db/credentials.db"
+expect_status 0 "$ROSTER_BIN" --config "$WORK/only-db.ini" init
+[ -f "$WORK/only-db/credentials.db" ] || { echo "FAIL: init did not make credentials.db beside the db" >&2; exit 1; }
+expect_status 0 "$ROSTER_BIN" --config "$WORK/only-db.ini" check
+expect_in "$WORK/out" "credentials: $WORK/only-db/credentials.db: ok"
+ok "paths: credentials.db beside [roster] db when [roster] credentials is not set"

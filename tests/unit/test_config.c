@@ -180,6 +180,35 @@ static void test_raw_reads_as(void **state)
     assert_non_null(strstr(err, "it reads as 'SMP '"));
 }
 
+/* One rule for the roster's files: credentials beside the db unless set. */
+static void test_roster_paths(void **state)
+{
+    char err[512] = "", db[256], cred[256];
+    (void)state;
+    struct surel_config *cfg = load("[school]\ndomain = smpn1.sch.id\n[roster]\n"
+                                    "db = /srv/surel/roster.db\n", err, sizeof(err));
+    assert_non_null(cfg);
+    assert_int_equal(surel_roster_paths(cfg, NULL, db, sizeof(db), cred, sizeof(cred)), 0);
+    assert_string_equal(db, "/srv/surel/roster.db");
+    assert_string_equal(cred, "/srv/surel/credentials.db");
+    assert_int_equal(surel_roster_paths(cfg, "/tmp/x/r.db", db, sizeof(db), cred, sizeof(cred)), 0);
+    assert_string_equal(cred, "/tmp/x/credentials.db");
+    assert_int_equal(surel_roster_paths(cfg, NULL, db, sizeof(db), cred, 10), -1);
+    surel_config_free(cfg);
+    cfg = load("[school]\ndomain = smpn1.sch.id\n[roster]\ndb = /srv/surel/roster.db\n"
+               "credentials = /secret/cred.db\n", err, sizeof(err));
+    assert_non_null(cfg);
+    assert_int_equal(surel_roster_paths(cfg, "/tmp/x/r.db", db, sizeof(db), cred, sizeof(cred)), 0);
+    assert_string_equal(cred, "/secret/cred.db");
+    surel_config_free(cfg);
+    cfg = load("[school]\ndomain = smpn1.sch.id\n", err, sizeof(err));
+    assert_non_null(cfg);
+    assert_int_equal(surel_roster_paths(cfg, NULL, db, sizeof(db), cred, sizeof(cred)), 0);
+    assert_string_equal(db, "/var/lib/surel/roster.db");
+    assert_string_equal(cred, "/var/lib/surel/credentials.db");
+    surel_config_free(cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -187,6 +216,7 @@ int main(void)
         cmocka_unit_test(test_unknown_section), cmocka_unit_test(test_bad_values),
         cmocka_unit_test(test_missing_file), cmocka_unit_test(test_units),
         cmocka_unit_test(test_raw_values), cmocka_unit_test(test_raw_reads_as),
+        cmocka_unit_test(test_roster_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

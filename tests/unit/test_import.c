@@ -71,6 +71,51 @@ static void test_csv_errors(void **state)
     assert_non_null(strstr(err, "empty"));
 }
 
+/* Parse text that must fail; the message must hold want. */
+static void refused(const char *text, size_t len, const char *want)
+{
+    struct csv_table t;
+    char err[256] = "";
+    assert_int_equal(csv_table_parse("t.csv", text, len, &t, err, sizeof(err)), -1);
+    if (strstr(err, want) == NULL)
+        fail_msg("error \"%s\" lacks \"%s\"", err, want);
+}
+
+/* A quote left open is named where it opens, even when a later quote trips libcsv. */
+static void test_csv_unclosed_quote(void **state)
+{
+    (void)state;
+    static const char later_quote[] =
+        "\xEF\xBB\xBFNama;Kelas\r\nBudi;7A\r\n\"Siti Nurhaliza;7A\r\nAgus;7B\r\n"
+        "\"Dewi \"\"Ica\"\"\";7B\r\nJoko;7C\r\n";
+    refused(later_quote, sizeof(later_quote) - 1, "t.csv:3: a quote opens here and is never closed");
+    static const char to_the_end[] = "Nama,Kelas\nBudi,7A\n\"Siti,7A\nAgus,7B\nJoko,7C\n";
+    refused(to_the_end, sizeof(to_the_end) - 1, "t.csv:3: a quote opens here and is never closed");
+    static const char same_line[] = "Nama,Kelas\nBudi,7A\n\"Ani \"Ica\" S\",7A\n";
+    refused(same_line, sizeof(same_line) - 1, "t.csv:3: a quote inside a quoted field must be doubled");
+    /* a quoted field with a line break in it is fine, and so is the next row's line */
+    struct csv_table t;
+    parse("Nama;Kelas\r\n\"Budi\r\nSantoso\";7A\r\n\"Siti\";7B\r\n", &t);
+    assert_int_equal(t.nrows, 3);
+    assert_int_equal(t.rows[2].line, 4);
+    csv_table_free(&t);
+}
+
+/* A line longer than the reader's buffer is "line too long", not "not UTF-8". */
+static void test_csv_long_line(void **state)
+{
+    (void)state;
+    size_t n = 40000;
+    char *text = malloc(n + 64);
+    assert_non_null(text);
+    int o = sprintf(text, "Nama,Kelas\nBudi,7A\n");
+    for (size_t i = 0; i < n / 2; i++)     /* multi-byte letters, cut nowhere */
+        o += sprintf(text + o, "\xC3\xA9");
+    o += sprintf(text + o, ",7A\n");
+    refused(text, (size_t)o, "t.csv:3: line too long");
+    free(text);
+}
+
 static void map(const char *header, int col[COL_COUNT], int want_rc, const char *want_err)
 {
     struct csv_table t;
@@ -537,6 +582,25 @@ static void test_sync(void **state)
     assert_int_equal(p.status, STATUS_ACTIVE);
 }
 
+/* --sync-school: every active student missing from the list goes, whatever the class;
+ * teachers never. */
+static void test_sync_school(void **state)
+{
+    struct fixture *f = *state;
+    struct roster_person p;
+    run(f, class_list, 0, (int[4]){5, 0, 0, 0});
+    run(f, "Nama,Kelas,Peran\nBu Ani,,guru\n", 0, (int[4]){1, 0, 0, 0});
+    run(f, "Nama,Kelas,NISN\nBudi,9Z,0081234599\n", 0, (int[4]){1, 0, 0, 0});
+    /* 7B's Budi stays and moves; 7A, 9Z and the Muhammads of 7B are not in the list */
+    run(f, "Nama,Kelas,NISN\nBudi,8B,0081234502\n", IMPORT_SYNC_SCHOOL, (int[4]){0, 1, 0, 5});
+    assert_int_equal(roster_find_nisn(f->r, "0081234599", &p), 1);
+    assert_int_equal(p.status, STATUS_GRADUATED);           /* a class that vanished */
+    assert_int_equal(roster_find_username(f->r, "budi2", &p), 1);
+    assert_int_equal(p.status, STATUS_ACTIVE);
+    assert_int_equal(roster_find_username(f->r, "bu.ani", &p), 1);
+    assert_int_equal(p.status, STATUS_ACTIVE);              /* teachers are never touched */
+}
+
 /* Usernames never collide with reserved names or groups. */
 static void test_reserved_names(void **state)
 {
@@ -572,7 +636,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv_excel_id), cmocka_unit_test(test_csv_multiline),
-        cmocka_unit_test(test_csv_errors), cmocka_unit_test(test_header_map),
+        cmocka_unit_test(test_csv_errors), cmocka_unit_test(test_csv_unclosed_quote),
+        cmocka_unit_test(test_csv_long_line), cmocka_unit_test(test_header_map),
         cmocka_unit_test(test_rows), cmocka_unit_test(test_encodings),
         cmocka_unit_test(test_xls_refused), cmocka_unit_test(test_name_case),
         cmocka_unit_test(test_dapodik_header), cmocka_unit_test(test_xlsx_cells),
@@ -580,6 +645,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reimport_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_move_keeps_username, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_school, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reserved_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicate_nisn, setup, teardown),
     };

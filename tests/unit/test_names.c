@@ -105,13 +105,54 @@ static void test_utf8(void **state)
     assert_false(surel_utf8_valid("\xc0\xaf"));         /* overlong */
 }
 
+/* Names are cut, if ever, between characters, and the full length is returned. */
+static void test_name_normalize_boundary(void **state)
+{
+    char out[8], big[400], in[400];
+    (void)state;
+    assert_int_equal(surel_name_normalize("  Siti \t Nur\r\n", big, sizeof(big)), 8);
+    assert_string_equal(big, "Siti Nur");
+    /* "ééé é": 3 two-byte letters fit in 7 bytes, the 4th would be cut in half */
+    assert_int_equal(surel_name_normalize("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", out, sizeof(out)), 8);
+    assert_string_equal(out, "\xc3\xa9\xc3\xa9\xc3\xa9");
+    assert_int_equal(surel_name_normalize("ab \xe2\x82\xac", out, 5), 6);
+    assert_string_equal(out, "ab");                 /* no half euro sign, no trailing blank */
+    /* 300 bytes of three-byte characters into a 256-byte buffer: valid UTF-8, 255 at most */
+    in[0] = '\0';
+    for (int i = 0; i < 100; i++)
+        strcat(in, "\xe4\xb8\xad");
+    assert_int_equal(surel_name_normalize(in, big, 256), 300);
+    assert_true(surel_utf8_valid(big));
+    assert_int_equal(strlen(big), 255);
+}
+
+/* Control characters and text-direction controls are refused, with the code point. */
+static void test_name_check(void **state)
+{
+    char why[200];
+    (void)state;
+    assert_int_equal(surel_name_check("Ni Made Ay\xc3\xba W\xc3\xa9" "dari", why, sizeof(why)), 0);
+    assert_int_equal(surel_name_check("Budi\tSantoso\r\n", why, sizeof(why)), 0);
+    const char *bad[] = {"Budi\x1b[31m", "Bu\x07" "di", "Budi\x7f", "Bu\xc2\x85" "di",
+                         "Bu\xc2\x9b" "di", "\xe2\x80\xae" "idub", "Budi\xe2\x81\xa6",
+                         "Budi\xe2\x80\x8f", "Sit\xed", NULL};
+    const char *code[] = {"U+001B", "U+0007", "U+007F", "U+0085", "U+009B", "U+202E", "U+2066",
+                          "U+200F", "not UTF-8"};
+    for (int i = 0; bad[i] != NULL; i++) {
+        assert_int_equal(surel_name_check(bad[i], why, sizeof(why)), -1);
+        if (strstr(why, code[i]) == NULL)
+            fail_msg("name %d: \"%s\" lacks %s", i, why, code[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_username_base), cmocka_unit_test(test_translit),
         cmocka_unit_test(test_username_length), cmocka_unit_test(test_reserved),
         cmocka_unit_test(test_login_normalize), cmocka_unit_test(test_class_normalize),
-        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_utf8), cmocka_unit_test(test_name_normalize_boundary),
+        cmocka_unit_test(test_name_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
