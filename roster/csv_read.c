@@ -8,17 +8,14 @@
  *	a row starts on is known when its first field arrives.
  */
 #include <csv.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "csv_read.h"
 #include "names.h"
 #include "util.h"
 
-#define CSV_MAX_BYTES (64L * 1024 * 1024)
 #define CSV_MAX_LINE 16384          /* bytes; no class list has such a line */
 
 /* State shared with libcsv's callbacks. */
@@ -249,37 +246,6 @@ int csv_table_parse(const char *name, const char *data, size_t len, struct csv_t
         return -1;
     }
     return 0;
-}
-
-int csv_table_read(const char *path, struct csv_table *t, char *err, size_t errlen)
-{
-    FILE *fp = fopen(path, "rb");
-    struct stat st;
-    memset(t, 0, sizeof(*t));
-    if (fp == NULL || fstat(fileno(fp), &st) < 0) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        if (fp != NULL)
-            fclose(fp);
-        return -1;
-    }
-    if (st.st_size > CSV_MAX_BYTES) {
-        snprintf(err, errlen, "%s: larger than %ld MB; split it", path, CSV_MAX_BYTES >> 20);
-        fclose(fp);
-        return -1;
-    }
-    char *data = malloc((size_t)st.st_size + 1);
-    size_t got = data ? fread(data, 1, (size_t)st.st_size, fp) : 0;
-    int readerr = ferror(fp);
-    fclose(fp);
-    if (data == NULL || readerr || got != (size_t)st.st_size) {
-        snprintf(err, errlen, "%s: %s", path, data ? "read error" : "out of memory");
-        free(data);
-        return -1;
-    }
-    data[got] = '\0';
-    int rc = csv_table_parse(path, data, got, t, err, errlen);
-    free(data);
-    return rc;
 }
 
 void csv_table_free(struct csv_table *t)

@@ -6,16 +6,16 @@
  * SYNOPSIS
  *	#include "csv_read.h"
  *
- *	int	csv_table_read(const char *path, struct csv_table *t,
- *				char *err, size_t errlen);
  *	int	csv_table_parse(const char *name, const char *data, size_t len,
  *				struct csv_table *t, char *err, size_t errlen);
  *	void	csv_table_free(struct csv_table *t);
  * DESCRIPTION
- *	Parsing is libcsv's.  Around it: a UTF-8 byte order mark is dropped;
+ *	Files are read, and their encoding settled, by table_read.h; this
+ *	parses the UTF-8 text.  Parsing is libcsv's.  Around it: a UTF-8 byte order mark is dropped;
  *	the delimiter is the one of ',', ';' and TAB that occurs most often
  *	outside quotes in the first 30 non-blank lines (Indonesian-locale
- *	Excel writes ';'; title lines above the header do not decide); CRLF and LF both end lines; rows whose fields are all
+ *	Excel writes ';'; title lines above the header do not decide); CRLF
+ *	and LF both end lines; rows whose fields are all
  *	blank are skipped.  Each row remembers the line it starts on, so
  *	errors can name it.
  * DIAGNOSTICS
@@ -42,7 +42,6 @@ struct csv_table {
     char delimiter;
 };
 
-int csv_table_read(const char *path, struct csv_table *t, char *err, size_t errlen);
 int csv_table_parse(const char *name, const char *data, size_t len, struct csv_table *t,
                     char *err, size_t errlen);
 void csv_table_free(struct csv_table *t);
