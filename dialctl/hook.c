@@ -11,7 +11,9 @@
  *	runs it with its usual arguments and environment.  Without
  *	CONNECT_TIME in the environment it is ip-up and reports
  *	"hook up IF TTY SPEED LOCAL REMOTE"; with it, it is ip-down and
- *	reports "hook down CONNECT_TIME BYTES_SENT BYTES_RCVD".
+ *	reports "hook down CONNECT_TIME BYTES_SENT BYTES_RCVD".  On a "pty"
+ *	link (a 3G/4G modem driven through a pty, or a test) pppd passes an
+ *	empty tty argument: it is reported as "-".
  *
  *	Standard output and error are /dev/null under pppd: failures go to
  *	syslog.
@@ -52,13 +54,14 @@ int main(int argc, char **argv)
         surel_error("usage: dialctl-hook IFACE TTY SPEED LOCAL REMOTE SOCKET (run by pppd)");
         return EX_USAGE;
     }
+    const char *tty = argv[2][0] != '\0' ? argv[2] : "-";   /* pppd on a pty link */
     for (int i = 1; i <= 5; i++)
-        if (!word_ok(argv[i])) {
+        if (!word_ok(i == 2 ? tty : argv[i])) {
             surel_error("argument %d is not a single word", i);
             return EX_USAGE;
         }
     if (getenv("CONNECT_TIME") == NULL)
-        snprintf(line, sizeof(line), "hook up %s %s %s %s %s", argv[1], argv[2], argv[3],
+        snprintf(line, sizeof(line), "hook up %s %s %s %s %s", argv[1], tty, argv[3],
                  argv[4], argv[5]);
     else
         snprintf(line, sizeof(line), "hook down %lld %lld %lld", env_number("CONNECT_TIME"),

@@ -7,7 +7,9 @@
 #	56 kbit/s link through fake-pppd; the session must flush, say ETRN,
 #	carry all 12 messages, hang up because nothing is left (not because
 #	of the maximum session length), and record the session in the ledger
-#	with its bytes, messages, ETRN answer and cost.
+#	with its bytes, messages, ETRN answer and cost.  The stand-in plays a
+#	"pty" link, where the real pppd gives the hooks an empty tty argument
+#	(dialctl-hook once refused it, and no session ever came up).
 set -euo pipefail
 . "$SUREL_SRC_DIR/tests/dialctl/common.sh"
 trap dc_cleanup EXIT
@@ -20,6 +22,7 @@ dc_wait_held "$T/school" 6
 dc_wait_held "$T/isp" 6
 # ETRN again every 2 s while mail crosses (a long session's route refresh, shortened).
 dc_ini_set etrn refresh 2s
+dc_peer_set pty 1
 dc_start
 
 check "dialctl status before dialling says idle, etrn mode, link down, 6 held outbound"
