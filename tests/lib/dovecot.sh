@@ -12,6 +12,8 @@
 #	dovecot_lmtp_socket DIR		print the LMTP unix socket's path
 #	dovecot_auth_socket DIR		print the SASL auth socket's path (Postfix)
 #	dovecot_cert DIR		print the certificate's path (for clients)
+#	dovecot_postfix_sockets PFDIR	DOVECOT_EXTRA: SASL and LMTP sockets in
+#					Postfix's spool PFDIR/spool/private
 # DESCRIPTION
 #	Sourceable by any test (bash, set -euo pipefail safe).
 #
@@ -147,6 +149,28 @@ _dc_write_conf() {
 		${DOVECOT_EXTRA:-}
 		EOF
 	} >"$dir/dovecot.conf"
+}
+
+# dovecot_postfix_sockets PFDIR: print the service blocks that put Dovecot's
+# SASL and LMTP sockets where the shipped snippet puts them, in the spool of
+# the Postfix instance PFDIR (for DOVECOT_EXTRA).
+dovecot_postfix_sockets() {
+	cat <<-EOF
+	service auth {
+	  unix_listener $1/spool/private/auth {
+	    mode = 0660
+	    user = postfix
+	    group = postfix
+	  }
+	}
+	service lmtp {
+	  unix_listener $1/spool/private/dovecot-lmtp {
+	    mode = 0600
+	    user = postfix
+	    group = postfix
+	  }
+	}
+	EOF
 }
 
 # dovecot_start DIR INI ADDR: configure and start; wait until auth answers.

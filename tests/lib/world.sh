@@ -306,21 +306,8 @@ _w_school_postfix() {
 # in the school Postfix's spool (as the shipped snippet puts them).
 _w_school_dovecot() {
 	local pf=$W_DIR/school/pf
-	DOVECOT_NETNS=$W_NS_SCH DOVECOT_TLS_DIR=$W_TLS_DIR DOVECOT_EXTRA="
-service auth {
-  unix_listener $pf/spool/private/auth {
-    mode = 0660
-    user = postfix
-    group = postfix
-  }
-}
-service lmtp {
-  unix_listener $pf/spool/private/dovecot-lmtp {
-    mode = 0600
-    user = postfix
-    group = postfix
-  }
-}" dovecot_start "$W_DIR/school/dc" "$W_INI" "$W_LAN_SERVER"
+	DOVECOT_NETNS=$W_NS_SCH DOVECOT_TLS_DIR=$W_TLS_DIR \
+		DOVECOT_EXTRA=$(dovecot_postfix_sockets "$pf") dovecot_start "$W_DIR/school/dc" "$W_INI" "$W_LAN_SERVER"
 }
 
 # _w_roster_modes: the production modes of the roster files (surel-setup's).

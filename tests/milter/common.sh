@@ -215,21 +215,8 @@ ml_world() {
 	echo "setup: private Dovecot (roster auth, LMTP and SASL in Postfix's spool)"
 	ml_on_exit "dovecot_stop $DC"
 	export DOVECOT_NETNS=$NS_S DOVECOT_TLS_DIR=$ML_DIR/tls
-	export DOVECOT_EXTRA="
-service auth {
-  unix_listener $PF/spool/private/auth {
-    mode = 0660
-    user = postfix
-    group = postfix
-  }
-}
-service lmtp {
-  unix_listener $PF/spool/private/dovecot-lmtp {
-    mode = 0600
-    user = postfix
-    group = postfix
-  }
-}"
+	DOVECOT_EXTRA=$(dovecot_postfix_sockets "$PF")
+	export DOVECOT_EXTRA
 	dovecot_start "$DC" "$ML_INI" "$SERVER"
 	ml_start_milter "$PF/spool/surel/milter.sock"
 }
