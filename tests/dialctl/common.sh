@@ -8,6 +8,8 @@
 #	dc_ini_set SECTION KEY VALUE	change a key of T/surel.ini before dc_start
 #	dc_roster STUDENTS TEACHERS	a roster with that many people
 #	dc_cleanup			stop everything, delete namespaces (EXIT trap)
+#	dc_link_cut			the link drops mid-session (the modem hung up)
+#	dc_link_pidfile			where pppd's pid file for "linkname surel" is
 #	fail MSG / check MSG
 # DESCRIPTION
 #	Two namespaces with no link between them: $DC_SNS (school: the
@@ -18,6 +20,11 @@
 #	deliveries per destination with timeouts sized for the slow link.
 #	The daemon, the ledger and the mail: tests/lib/dialctl.sh (dc_start,
 #	dc_cmd, dc_send_out, ...).  Requires SUREL_BIN_DIR and SUREL_SRC_DIR.
+#
+#	With SUREL_LINK=ppp (inside tests/vm/run, see tests/ppp/in-vm) the
+#	link is the real one instead: /usr/sbin/pppd with surel-setup's peer
+#	file and chat script, and a modem that answers AT
+#	(tests/ppp/link.sh redefines the link's functions below).
 
 . "$SUREL_SRC_DIR/tests/lib/netns.sh"
 . "$SUREL_SRC_DIR/tests/lib/postfix.sh"
@@ -81,6 +88,20 @@ dial_delay=1
 EOF
 }
 
+# dc_link_setup / dc_link_cleanup: nothing to start or stop for the stand-in.
+dc_link_setup() { :; }
+dc_link_cleanup() { :; }
+
+# dc_link_pidfile: the stand-in's pid file for "linkname surel".
+dc_link_pidfile() {
+	echo "$T/run/ppp-surel.pid"
+}
+
+# dc_link_cut: the stand-in plays "the modem hung up" (exit 16).
+dc_link_cut() {
+	kill -USR2 "$(head -n 1 "$(dc_link_pidfile)")"
+}
+
 # dc_ini_set SECTION KEY VALUE: set one key (added to its section if absent),
 # quoted as surel-setup's ini_quote does when iniparser would not read it as is.
 dc_ini_set() {
@@ -118,6 +139,7 @@ dc_setup_bare() {
 	DC_INS=dc-$1-i-$$
 	ns_create "$DC_SNS" "$DC_INS"
 	dc_write_ini
+	dc_link_setup
 }
 
 # dc_setup NAME: dc_setup_bare plus the ISP's and the school's Postfix.
@@ -168,6 +190,7 @@ dc_cleanup() {
 	for pidf in "$T"/run/ppp-*.pid; do
 		[ -f "$pidf" ] && kill -TERM "$(head -n 1 "$pidf")" 2>/dev/null
 	done
+	dc_link_cleanup
 	[ -d "$T/school" ] && pf_stop "$T/school"
 	[ -d "$T/isp" ] && pf_stop "$T/isp"
 	ns_delete "$DC_SNS" "$DC_INS"
@@ -179,3 +202,7 @@ dc_cleanup() {
 	fi
 	rm -rf "$T"
 }
+
+if [ "${SUREL_LINK:-}" = ppp ]; then
+	. "$SUREL_SRC_DIR/tests/ppp/link.sh"
+fi

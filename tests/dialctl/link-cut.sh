@@ -33,8 +33,8 @@ for ((i = 0; i < 300; i++)); do
 	sleep 0.2
 done
 [ $(($(dc_count "$T/isp") + $(dc_count "$T/school"))) -ge 1 ] || fail "no message crossed within 60 s"
-pid=$(head -n 1 "$T/run/ppp-surel.pid") || fail "no pppd pid file while the link is up"
-kill -USR2 "$pid"
+[ -s "$(dc_link_pidfile)" ] || fail "no pppd pid file while the link is up"
+dc_link_cut
 echo "cut the link after $(dc_count "$T/isp") out, $(dc_count "$T/school") in"
 
 check "dialctl re-dials after the cut and the session ends"

@@ -43,7 +43,7 @@ check "all 6 outbound messages reached the ISP, all 6 inbound reached the school
 
 check "the link is down and pppd gone"
 ip netns exec "$DC_SNS" test ! -e /sys/class/net/ppp0 || fail "ppp0 still exists after the session"
-[ ! -e "$T/run/ppp-surel.pid" ] || fail "fake-pppd is still running"
+[ ! -e "$(dc_link_pidfile)" ] || fail "pppd is still running"
 
 check "dialctl hung up because nothing was left, not on a limit"
 grep -q 'hanging up: nothing left to carry and the link is quiet' "$T/dialctl.log" ||
