@@ -54,7 +54,7 @@ dial_session 2
 grep -q '^2 1 ' <<<"$row" || fail "expected 2 attempts and the link up: $row"
 grep -q 'link up: ppp0 192.0.2.10 -> 192.0.2.1' "$T/dialctl.log" || fail "no link-up report from the real pppd's hook"
 grep -q 'hanging up: nothing left to carry' "$T/dialctl.log" || fail "dialctl did not hang up an idle link"
-grep -q 'PAP authentication succeeded' "$T/isp-pppd.log" || fail "the ISP's pppd did not see PAP succeed"
+grep -q 'PAP peer authentication succeeded for isp-user@isp.test' "$T/isp-pppd.log" || fail "the ISP's pppd did not see PAP succeed"
 
 check "NO DIALTONE, then no answer to ATDT (chat's own timeout), then CONNECT"
 ppp_plan "NO DIALTONE" SILENT CONNECT
@@ -75,8 +75,8 @@ grep -q '^3 0 .*authentication to the peer failed' <<<"$row" || fail "expected t
 ppp_isp_secret ''
 dial_session 6
 grep -q '^1 1 ' <<<"$row" || fail "expected CHAP with the right password to come up: $row"
-grep -q 'CHAP authentication succeeded\|CHAP peer authentication succeeded' "$T/isp-pppd.log" ||
-	fail "the ISP's pppd did not see CHAP succeed: $(tail -n 20 "$T/isp-pppd.log")"
+grep -q 'CHAP authentication succeeded' "$T/syslog" || fail "the school's pppd did not log CHAP success"
+! grep -q 'has world and/or group access' "$T/syslog" || fail "pppd warns that a secrets file is readable by others"
 
 check "the 3G/4G stick: APN, ATD*99#, the link up"
 dc_stop

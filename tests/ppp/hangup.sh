@@ -77,7 +77,6 @@ check "ip-down takes 8 s (pppd kills it at 5 s): SIGTERM mid-transfer still ends
 echo 8 >"$T/run/slow-down"
 dc_send_out 20
 dc_wait_held "$T/school" 20
-dc_start
 dc_cmd dial >/dev/null || fail "the second dial was refused"
 for ((i = 0; i < 600; i++)); do
 	[ "$(dc_unique "$T/isp")" -ge 9 ] && break

@@ -42,6 +42,23 @@ PPP_AUTH=pap
 : "${SUREL_PPP_IMAGE:?SUREL_PPP_IMAGE: the image surel-setup wrote the peer into}"
 [ "${SUREL_VM_GUEST:-}" = 1 ] || { echo "link.sh: real pppd runs only inside tests/vm/run" >&2; exit 2; }
 
+DC_KEEP=${DC_KEEP:-${SUREL_KEEP:-}}
+
+# fail MSG: common.sh's, plus what the modem, chat and both pppd said.
+fail() {
+	echo "FAIL: $*" >&2
+	[ -n "${T:-}" ] || exit 1
+	echo "--- last lines of dialctl's log:" >&2
+	tail -n 30 "$T/dialctl.log" >&2 2>/dev/null
+	echo "--- last lines of the modem's log:" >&2
+	tail -n 20 "$T/modem.log" >&2 2>/dev/null
+	echo "--- last lines of syslog (pppd, chat, dialctl-hook):" >&2
+	tail -n 40 "$T/syslog" >&2 2>/dev/null
+	echo "--- last lines of the ISP's pppd:" >&2
+	tail -n 20 "$T/isp-pppd.log" >&2 2>/dev/null
+	exit 1
+}
+
 # dc_link_pidfile: pppd's pid file for "linkname surel".
 dc_link_pidfile() {
 	echo /run/ppp-surel.pid
@@ -100,6 +117,7 @@ _ppp_install() {
 	rm -rf "/etc/netns/$DC_INS"
 	mkdir -p "/etc/netns/$DC_INS"
 	cp -a /etc/ppp "/etc/netns/$DC_INS/ppp"
+	ppp_isp_secret ''
 }
 
 # _ppp_isp_cmd: the ISP's pppd, as the modem starts it on CONNECT.
@@ -115,11 +133,12 @@ _ppp_isp_cmd() {
 
 # _ppp_modem_start: surel-test-modem in the ISP's namespace, answering on PPP_DEV.
 _ppp_modem_start() {
-	local i
+	local i want=(--number 0211234567)
+	[ "$PPP_PEER" = surel-mobile ] && want=(--apn internet)
 	_ppp_isp_cmd
 	rm -f "$T/modem.pid"
 	ip netns exec "$DC_INS" "$PPP_MODEM" --log "$T/modem.log" --plan "$T/modem.plan" \
-		--rate 7000 --dial-delay "${PPP_DIAL_DELAY:-1}" --number 0211234567 --apn internet \
+		--rate 7000 --dial-delay "${PPP_DIAL_DELAY:-1}" "${want[@]}" \
 		--pid-file "$T/modem.pid" "$PPP_DEV" -- "${PPP_ISP[@]}" 2>>"$T/modem.err" &
 	PPP_MODEM_PID=$!
 	for ((i = 0; i < 300; i++)); do
@@ -163,15 +182,15 @@ ppp_plan() {
 	printf '%s\n' "$@" >"$T/modem.plan"
 }
 
-# ppp_isp_secret PASSWORD: what the ISP's pppd expects from the school (empty: the right one).
+# ppp_isp_secret PASSWORD: what the ISP's pppd expects from the school (empty:
+# the school's own); "*" at the end lets the school have any address (the
+# ISP's pppd, with "auth", refuses a peer whose secret allows none).
 ppp_isp_secret() {
 	local s isp=/etc/netns/$DC_INS/ppp
 	for s in pap-secrets chap-secrets; do
-		if [ -n "$1" ]; then
-			awk -v p="$1" '$1 ~ /^"/ { print $1, "*", "\"" p "\"" }' "$T/pap-secrets.orig" >"$isp/$s"
-		else
-			cp "$T/pap-secrets.orig" "$isp/$s"
-		fi
+		awk -v p="$1" '$1 ~ /^"/ { print $1, "*", (p == "" ? $3 : "\"" p "\""), "*" }' \
+			"$T/pap-secrets.orig" >"$isp/$s"
+		chmod 0600 "$isp/$s"
 	done
 }
 
@@ -188,7 +207,7 @@ dc_link_cleanup() {
 	[ -n "${PPP_SYSLOGD:-}" ] && kill "$PPP_SYSLOGD" 2>/dev/null
 	if [ -n "${DC_KEEP:-}" ]; then
 		mkdir -p "$DC_KEEP"
-		cp "$T/syslog" "$T/modem.log" "$T/isp-pppd.log" "$DC_KEEP/" 2>/dev/null || true
+		cp "$T/syslog" "$T/modem.log" "$T/modem.err" "$T/isp-pppd.log" "$DC_KEEP/" 2>/dev/null || true
 	fi
 	return 0
 }
