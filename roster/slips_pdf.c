@@ -17,7 +17,6 @@
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <errno.h>
-#include <fontconfig/fontconfig.h>
 #include <pango/pangocairo.h>
 #include <stdlib.h>
 #include <string.h>
@@ -259,7 +258,4 @@ void slips_pdf_free(struct slips_pdf *p)
     cairo_destroy(p->cr);
     cairo_surface_destroy(p->surface);
     free(p);
-    /* Nothing else in surel-roster draws: give back cairo's and fontconfig's caches too. */
-    cairo_debug_reset_static_data();
-    FcFini();
 }
