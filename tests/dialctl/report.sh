@@ -9,6 +9,7 @@ ROSTER="$SUREL_BIN_DIR/roster/surel-roster"
 T=$(mktemp -d /tmp/surel-report-test.XXXXXX)
 trap '[[ -n ${KEEP:-} ]] || rm -rf "$T"' EXIT
 export TZ=UTC LC_ALL=C.UTF-8
+unset LANGUAGE              # English first; the Indonesian part below sets it
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok - $*"; }
 command -v gnuplot >/dev/null || fail "no gnuplot (scripts/install-deps installs gnuplot-nox)"

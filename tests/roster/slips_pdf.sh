@@ -3,6 +3,9 @@
 # (pdfinfo, pdftotext, pdftoppm): page count, one slip's text and password, mode 0600,
 # hostile names printed literally and inside their own slip.
 . "$(dirname "$0")/common.sh"
+# The labels are checked in English, then in Indonesian with the fragment's catalogue.
+unset LANGUAGE
+export LC_ALL=C.UTF-8
 for t in pdfinfo pdftotext pdftoppm; do
     command -v $t >/dev/null || { echo "FAIL: no $t (scripts/install-deps installs poppler-utils)"; exit 1; }
 done
@@ -105,3 +108,17 @@ for i, name in enumerate(names):
     assert width <= 80, "slip %d (%r) was cut: a line of %d characters" % (i, name, width)
 PY
 ok "hostile names (quotes, markup, backslashes, .sy, 247 bytes, Arabic, Chinese) print as written, each slip whole"
+
+# In Indonesian: the slips' catalogue fragment (po/id-slips-report.po) compiled here, and an
+# administrator whose language is Indonesian.
+mkdir -p "$WORK/locale/id/LC_MESSAGES"
+msgfmt --check -o "$WORK/locale/id/LC_MESSAGES/surel.mo" "$SUREL_SRC_DIR/po/id-slips-report.po"
+SUREL_LOCALEDIR="$WORK/locale" LANGUAGE=id expect_status 0 roster passwd --generate --slips "$WORK/id.pdf" agus
+pdfinfo "$WORK/id.pdf" | grep -q "^Title: *Slip akun$" || { echo "FAIL: the PDF's title is not Indonesian"; exit 1; }
+cell "$WORK/id.pdf" 1 0 | tr '\n' ' ' > "$WORK/slip-id"    # the instruction wraps: one line
+for want in "Nama" "Kelas" "Nama pengguna" "Alamat surel" "Kata sandi awal" "agus@smpn1.sch.id" \
+            "Masuk di alamat webmail dengan nama pengguna dan kata sandi ini." \
+            "Jangan tunjukkan slip ini kepada siapa pun."; do
+    expect_in "$WORK/slip-id" "$want"
+done
+ok "in Indonesian: Nama pengguna, Kata sandi awal, and the instruction"
