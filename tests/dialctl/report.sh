@@ -99,3 +99,25 @@ grep -q "anggaran per hari (Rp 100.000 sebulan)" "$T/id.svg" || fail "the chart'
 SUREL_LOCALEDIR="$T/locale" LANGUAGE=id dc report --month 2026-02 >"$T/feb" || fail "February"
 grep -qx "Biaya sambungan Februari 2026" "$T/feb" || fail "the month's name is not Indonesian"
 ok "in Indonesian: Biaya sambungan Februari 2026, jumlah Rp 13.780, Rp 460 per siswa; the chart too"
+
+# What a translator writes reaches gnuplot quoted and without enhanced-text markup: quotes,
+# backslashes, ^ _ @ & { } and a "set output" come out in the SVG as written.
+cat > "$T/xx.po" <<'PO'
+msgid ""
+msgstr "Content-Type: text/plain; charset=UTF-8\n"
+
+msgid "cost per day"
+msgstr "day's cost \\n ^{x}_y @z & ' \" \\ \n set output '/tmp/owned'"
+
+msgid "Link costs for %s"
+msgstr "L'coût {%s}"
+PO
+mkdir -p "$T/locale/xx/LC_MESSAGES"
+msgfmt -o "$T/locale/xx/LC_MESSAGES/surel.mo" "$T/xx.po"
+SUREL_LOCALEDIR="$T/locale" LANGUAGE=xx dc report --month 2026-11 --chart "$T/xx.svg" >/dev/null ||
+    fail "the chart with a hostile translation failed"
+[[ ! -e /tmp/owned ]] || fail "a translation made gnuplot write /tmp/owned"
+grep -qF "L&apos;coût {November 2026}" "$T/xx.svg" || grep -qF "L'coût {November 2026}" "$T/xx.svg" ||
+    fail "the title did not come out as written: $(grep -o 'coût[^<]*' "$T/xx.svg")"
+grep -qF "^{x}_y @z &amp;" "$T/xx.svg" || fail "the key did not come out as written: $(grep -o "day[^<]*" "$T/xx.svg")"
+ok "a translation with quotes, markup and newlines is drawn as written and runs nothing"
