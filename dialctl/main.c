@@ -6,7 +6,7 @@
  * SYNOPSIS
  *	dialctl [--config FILE] [--verbose] [--log FILE] daemon
  *	dialctl [--config FILE] status | dial [--force] | hangup
- *	dialctl [--config FILE] report [--month YYYY-MM]
+ *	dialctl [--config FILE] report [--month YYYY-MM] [--chart FILE.svg|FILE.png]
  *	dialctl [--config FILE] log [-n N]
  * DESCRIPTION
  *	"daemon" runs the controller in the foreground (for systemd; see
@@ -26,8 +26,10 @@
 #include "config.h"
 #include "control.h"
 #include "daemon.h"
+#include "i18n.h"
 #include "log.h"
 #include "report.h"
+#include "report_chart.h"
 
 /* The --help text. */
 static void usage(FILE *out)
@@ -38,7 +40,8 @@ static void usage(FILE *out)
           "  status                 state, link, queue, next trigger, month to date\n"
           "  dial [--force]         dial now (--force: even when the budget is spent)\n"
           "  hangup                 end the current session now\n"
-          "  report [--month YYYY-MM]  minutes, MB, Rupiah per day and per student\n"
+          "  report [--month YYYY-MM] [--chart FILE.svg|FILE.png]\n"
+          "                         minutes, MB, Rupiah per day and per student; the chart\n"
           "  log [-n N]             the last N sessions and decisions (default 20)\n"
           "options:\n"
           "  --config FILE          surel.ini (default " SUREL_DEFAULT_CONFIG ")\n"
@@ -81,10 +84,8 @@ static int client(const char *config, int argc, char **argv)
         rc = ask(&c, "dial");
     else if (strcmp(cmd, "dial") == 0 && argc == 2 && strcmp(argv[1], "--force") == 0)
         rc = ask(&c, "dial force");
-    else if (strcmp(cmd, "report") == 0 && argc == 1)
-        rc = report_print(&c, NULL, stdout);
-    else if (strcmp(cmd, "report") == 0 && argc == 3 && strcmp(argv[1], "--month") == 0)
-        rc = report_print(&c, argv[2], stdout);
+    else if (strcmp(cmd, "report") == 0)
+        rc = report_command(&c, argc, argv, stdout);
     else if (strcmp(cmd, "log") == 0 && argc == 1)
         rc = log_print(&c, 20, stdout);
     else if (strcmp(cmd, "log") == 0 && argc == 3 && strcmp(argv[1], "-n") == 0 && atoi(argv[2]) > 0)
@@ -103,6 +104,7 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     const char *config = SUREL_DEFAULT_CONFIG, *logfile = NULL;
     int opt, use_syslog = 0;
+    surel_i18n_init();
     surel_log_open("dialctl", SUREL_LOG_STDERR, NULL);
     while ((opt = getopt_long(argc, argv, "+c:l:svh", opts, NULL)) != -1) {
         switch (opt) {

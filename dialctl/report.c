@@ -16,19 +16,24 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include "i18n.h"
 #include "ledger.h"
 #include "log.h"
 #include "report.h"
+#include "report_chart.h"
 #include "roster.h"
+#include "rupiah.h"
 #include "triggers.h"
 #include "util.h"
 
-/* One row: sessions, minutes, MB, Rupiah. */
+/* One row: sessions, minutes, MB, Rupiah ("Rp 12.450"). */
 static void row(FILE *out, const char *label, const struct ledger_sum *s)
 {
-    fprintf(out, "%-12s %8lld %8lld %9.2f %12lld\n", label, s->sessions,
+    char rp[RUPIAH_LEN];
+    fprintf(out, "%-12s %8lld %8lld %9.2f %14s\n", label, s->sessions,
             (s->billed_seconds + 59) / 60,
-            (double)(s->bytes_sent + s->bytes_rcvd) / TARIFF_MB, s->cost);
+            (double)(s->bytes_sent + s->bytes_rcvd) / TARIFF_MB,
+            rupiah_format(s->cost, rp, sizeof(rp)));
 }
 
 /* ledger_days() callback. */
@@ -43,14 +48,14 @@ static void saved(const struct ledger_sum *s, FILE *out)
 {
     if (s->payload_bytes <= 0)
         return;
-    fprintf(out, "ssh compression: %.2f MB of mail carried as %.2f MB, %.2f MB saved (%.0f%%)\n",
+    fprintf(out, _("ssh compression: %.2f MB of mail carried as %.2f MB, %.2f MB saved (%.0f%%)\n"),
             (double)s->payload_bytes / TARIFF_MB, (double)s->wire_bytes / TARIFF_MB,
             (double)(s->payload_bytes - s->wire_bytes) / TARIFF_MB,
             100.0 * (double)(s->payload_bytes - s->wire_bytes) / (double)s->payload_bytes);
 }
 
 /* Active students in the roster, or -1 if it cannot be read. */
-static long long students(const struct conf *c)
+long long report_students(const struct conf *c)
 {
     struct roster *r;
     struct roster_filter f = {NULL, ROLE_STUDENT, STATUS_ACTIVE};
@@ -72,23 +77,26 @@ static long long students(const struct conf *c)
 static void footer(const struct conf *c, const struct ledger_sum *sum, long long now,
                    long long from, long long to, FILE *out)
 {
-    long long n = students(c);
+    long long n = report_students(c);
+    char rp[RUPIAH_LEN], left[RUPIAH_LEN];
     if (n > 0)
-        fprintf(out, "students: %lld active; Rp %.2f per student this month\n", n,
-                (double)sum->cost / (double)n);
+        fprintf(out, _("students: %lld active; %s per student this month\n"), n,
+                rupiah_format(rupiah_share(sum->cost, n), rp, sizeof(rp)));
     else
-        fprintf(out, "students: %s\n", n == 0 ? "none active in the roster" : "roster unreadable");
+        fputs(n == 0 ? _("students: none active in the roster\n")
+                     : _("students: roster unreadable\n"), out);
     if (now < from || now >= to)
         return;
     struct budget_used u = {sum->cost, sum->billed_seconds};
     if (c->budget.money >= 0)
-        fprintf(out, "budget: Rp %lld a month, Rp %lld left\n", c->budget.money,
-                budget_money_left(&c->budget, &u));
+        fprintf(out, _("budget: %s a month, %s left\n"),
+                rupiah_format(c->budget.money, rp, sizeof(rp)),
+                rupiah_format(budget_money_left(&c->budget, &u), left, sizeof(left)));
     if (c->budget.minutes >= 0)
-        fprintf(out, "budget: %lld minutes a month, %lld left\n", c->budget.minutes,
+        fprintf(out, _("budget: %lld minutes a month, %lld left\n"), c->budget.minutes,
                 budget_seconds_left(&c->budget, &u) / 60);
     if (c->budget.money < 0 && c->budget.minutes < 0)
-        fprintf(out, "budget: no cap\n");
+        fputs(_("budget: no cap\n"), out);
 }
 
 int report_print(const struct conf *c, const char *month, FILE *out)
@@ -96,26 +104,27 @@ int report_print(const struct conf *c, const char *month, FILE *out)
     struct ledger *l;
     struct ledger_sum sum;
     long long from, to, now = surel_now();
-    char err[512], label[16];
+    char err[512], label[64], title[160];
     if (month == NULL) {
         month_bounds(now, &from, &to);
     } else if (month_parse(month, &from, &to) < 0) {
         surel_error("--month: '%s' is not YYYY-MM", month);
         return EX_USAGE;
     }
-    time_t t = (time_t)from;
-    strftime(label, sizeof(label), "%Y-%m", localtime(&t));
+    report_month_label(from, label, sizeof(label));
     if (ledger_open(c->ledger, LEDGER_READONLY, &l, err, sizeof(err)) < 0) {
         surel_error("%s", err);
         return EX_NOINPUT;
     }
-    fprintf(out, "link costs for %s\n%-12s %8s %8s %9s %12s\n", label, "day", "sessions",
-            "minutes", "MB", "Rupiah");
+    snprintf(title, sizeof(title), _("Link costs for %s"), label);
+    fprintf(out, "%s\n", title);
+    fprintf(out, "%-12s %8s %8s %9s %14s\n", _("day"), _("sessions"), _("minutes"), "MB",
+            "Rupiah");
     int rc = ledger_days(l, from, to, day_row, out);
     if (rc == 0)
         rc = ledger_total(l, from, to, &sum);
     if (rc == 0) {
-        row(out, "total", &sum);
+        row(out, _("total"), &sum);
         saved(&sum, out);
         footer(c, &sum, now, from, to, out);
     } else {

@@ -8,12 +8,15 @@
  *
  *	int	report_print(const struct conf *c, const char *month, FILE *out);
  *	int	log_print(const struct conf *c, int limit, FILE *out);
+ *	long long report_students(const struct conf *c);
  * DESCRIPTION
  *	report_print() prints one line per day of the month (this month
  *	when month is NULL, else "YYYY-MM") with sessions, billed minutes,
  *	MB both ways and Rupiah; the month's total; Rupiah per active
- *	student (roster_count() on the roster); what is left of the
- *	budget.  log_print() prints the last sessions and decisions
+ *	student (roster_count() on the roster, rounded up); what is left of
+ *	the budget.  Money is written "Rp 12.450" (rupiah.h) and the words
+ *	in the reader's language (_()); report_students() is that count,
+ *	-1 when the roster cannot be read.  log_print() prints the last sessions and decisions
  *	(refused or failed triggers), oldest first.  Both open the ledger
  *	read-only: they work while the daemon runs, and without it.
  * DIAGNOSTICS
@@ -28,5 +31,6 @@
 
 int report_print(const struct conf *c, const char *month, FILE *out);
 int log_print(const struct conf *c, int limit, FILE *out);
+long long report_students(const struct conf *c);
 
 #endif

@@ -16,6 +16,8 @@
 static const struct surel_cfg_key base_keys[] = {
     {"school", "domain", CFG_DOMAIN, NULL, 0, 0, NULL, NULL,
      "the school's mail domain, e.g. smpn1.sch.id"},
+    {"school", "webmail", CFG_STRING, NULL, 0, 0, NULL, NULL,
+     "the webmail's address printed on the PDF slips; default: https://mail.DOMAIN/"},
     {"school", "name", CFG_STRING, "", 0, 0, NULL, NULL,
      "the school's name, for slips and reports"},
     {"roster", "db", CFG_PATH, "/var/lib/surel/roster.db", 0, 0, NULL, NULL,

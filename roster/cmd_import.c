@@ -266,6 +266,7 @@ static int run_import(struct cli *c, const struct import_opts *o, const struct i
             fprintf(stderr, "surel-roster: %s\n", err);
             rc = EX_CANTCREAT;
         } else {
+            slips_set_webmail(slips, surel_config_str(c->cfg, "school", "webmail"));
             rc = give_passwords(c, &plan, slips);
         }
     }

@@ -92,6 +92,8 @@ static int store_passwords(struct cli *c, struct hash_job *jobs, const struct pe
         fprintf(stderr, "surel-roster: %s\n", err);
         return EX_CANTCREAT;
     }
+    if (slips != NULL)
+        slips_set_webmail(slips, surel_config_str(c->cfg, "school", "webmail"));
     if (roster_begin(c->r) < 0)
         rc = cli_db_error(c, "passwd");
     for (int i = 0; i < ps->n && rc == 0; i++) {

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "log.h"
 #include "util.h"
 
@@ -143,6 +144,7 @@ int main(int argc, char **argv)
 {
     struct cli c = {0};
     char err[1024];
+    surel_i18n_init();
     surel_log_open("surel-roster", SUREL_LOG_STDERR, NULL);
     int first = parse_globals(&c, argc, argv);
     if (first >= argc) {

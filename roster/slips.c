@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "slips.h"
+#include "slips_pdf.h"
 #include "util.h"
 
 struct slips {
@@ -24,7 +26,20 @@ struct slips {
     char domain[256];
     char school[256];
     int csv;
+    struct slips_pdf *pdf;      /* a path ending in ".pdf": printable slips */
+    char webmail[512];          /* for the printable slips */
 };
+
+/* The PDF writer on the temporary file; s is freed when it cannot start. */
+static struct slips *slips_open_pdf(struct slips *s, char *err, size_t errlen)
+{
+    s->pdf = slips_pdf_open(s->fp, s->school, err, errlen);
+    if (s->pdf == NULL) {
+        slips_discard(s);
+        return NULL;
+    }
+    return s;
+}
 
 struct slips *slips_open(const char *path, const char *domain, const char *school,
                          char *err, size_t errlen)
@@ -50,9 +65,13 @@ struct slips *slips_open(const char *path, const char *domain, const char *schoo
     }
     surel_strlcpy(s->domain, domain ? domain : "", sizeof(s->domain));
     surel_strlcpy(s->school, school ? school : "", sizeof(s->school));
+    if (domain != NULL && *domain)
+        snprintf(s->webmail, sizeof(s->webmail), "https://mail.%s/", domain);
     s->csv = n > 4 && strcmp(path + n - 4, ".csv") == 0;
     if (s->csv)
         fputs("username,full_name,class,password,address\n", s->fp);
+    if (n > 4 && strcasecmp(path + n - 4, ".pdf") == 0)
+        return slips_open_pdf(s, err, errlen);
     return s;
 }
 
@@ -70,6 +89,11 @@ int slips_add(struct slips *s, const struct roster_person *p, const char *passwo
         snprintf(address, sizeof(address), "%s@%s", p->username, s->domain);
     else
         surel_strlcpy(address, p->username, sizeof(address));
+    if (s->pdf != NULL) {
+        struct slip_text t = {p->full_name, p->class_name, p->username, address, password,
+                              s->webmail};
+        return slips_pdf_add(s->pdf, &t);
+    }
     if (s->csv) {
         csv_field(s->fp, p->username, 0);
         csv_field(s->fp, p->full_name, 0);
@@ -86,9 +110,23 @@ int slips_add(struct slips *s, const struct roster_person *p, const char *passwo
     return ferror(s->fp) ? -1 : 0;
 }
 
+void slips_set_webmail(struct slips *s, const char *url)
+{
+    if (url != NULL && *url)
+        surel_strlcpy(s->webmail, url, sizeof(s->webmail));
+}
+
 int slips_commit(struct slips *s, char *err, size_t errlen)
 {
     int rc = 0;
+    char why[256];
+    if (s->pdf != NULL && slips_pdf_finish(s->pdf, why, sizeof(why)) < 0) {
+        /* A PDF cut short is no use to anyone: remove it and say how to make new ones. */
+        snprintf(err, errlen, "%s: %s; the new accounts have no slips: give them passwords "
+                 "with 'surel-roster passwd --generate --slips FILE USER...'", s->path, why);
+        slips_discard(s);
+        return -1;
+    }
     if (fflush(s->fp) != 0 || fsync(fileno(s->fp)) != 0 || ferror(s->fp))
         rc = -1;
     if (fclose(s->fp) != 0)
@@ -111,6 +149,7 @@ void slips_discard(struct slips *s)
 {
     if (s == NULL)
         return;
+    slips_pdf_free(s->pdf);
     if (s->fp != NULL)
         fclose(s->fp);
     if (s->tmp != NULL && s->tmp[0] != '\0')

@@ -73,10 +73,12 @@ check "dialctl report shows the session and its cost"
 month=$(dc_sql "SELECT strftime('%Y-%m', started, 'unixepoch', 'localtime') FROM session")
 rep=$(dc_cmd report --month "$month") || fail "dialctl report --month $month failed"
 echo "$rep"
-grep -Eq "^total +1 +[0-9]+ +[0-9.]+ +$cost\$" <<<"$rep" || fail "report total does not show 1 session at Rp $cost"
-per=$(python3 -c "print(f'{$cost / 4:.2f}')")
-grep -q "^students: 4 active; Rp $per per student this month" <<<"$rep" ||
-	fail "expected Rp $per per student (4 active students, the teacher not counted)"
+# Rupiah as Indonesians write them: "Rp 1.234", a share rounded up to the whole Rupiah.
+rp=$(python3 -c "print('Rp ' + f'{$cost:,}'.replace(',', '.'))")
+grep -Eq "^total +1 +[0-9]+ +[0-9.]+ +${rp//./\\.}\$" <<<"$rep" || fail "report total does not show 1 session at $rp"
+per=$(python3 -c "print('Rp ' + f'{-(-$cost // 4):,}'.replace(',', '.'))")
+grep -qF "students: 4 active; $per per student this month" <<<"$rep" ||
+	fail "expected $per per student (4 active students, the teacher not counted)"
 
 check "both queues are empty"
 [ "$(pf_queue_count "$T/school")" = 0 ] || fail "school queue not empty: $(pf_queue_json "$T/school")"
