@@ -1023,6 +1023,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 static int signals_open(void)
 {
     sigset_t set;
+    signal(SIGCHLD, SIG_DFL);           /* ignored, children would vanish unreported */
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
