@@ -21,6 +21,8 @@
 #	- the three hang-ups: COMMAND exits, SIGUSR1 (the line drops), the
 #	  caller closes (COMMAND stopped, also one that ignores SIGTERM): the
 #	  caller reads NO CARRIER, then EOF or EIO, and LINK points at a new pty;
+#	- "+++" (after the guard second) holds the call, ATO resumes it, ATH
+#	  ends it;
 #	- a megabyte of garbage in command mode does not kill or wedge it;
 #	- a bad option exits 64 naming it; SIGTERM mid-call exits 0, stops
 #	  COMMAND and removes LINK and the pid file.
@@ -265,6 +267,32 @@ hangs_up data 'kill -USR1 "$(cat "$T/data.pid")"'
 wait_for 30 "hangup line-dropped in the log" logged data "hangup line-dropped"
 gone "$(cat "$T/data.cmd")" || fail "COMMAND still runs after the line dropped"
 [ "$(target data)" != "$before" ] || fail "LINK still points at $before"
+
+check "+++ after a second of silence: OK, the call held; ATO back to data, ATH hangs up"
+before=$(target data)
+(
+	exec 3<>"$T/data.tty"
+	call data || fail "no call"
+	sleep 1.5                           # the guard time before "+++"
+	printf '+++' >&3
+	timeout 20 head -c 9 <&3 >"$T/data.esc" || true
+	printf '+++\r\nOK\r\n' | cmp -s - "$T/data.esc" || fail "after +++: $(od -c "$T/data.esc")"
+	printf 'ATO\r' >&3
+	timeout 20 head -c 21 <&3 >"$T/data.esc" || true
+	printf 'ATO\r\r\nCONNECT 48000\r\n' | cmp -s - "$T/data.esc" || fail "after ATO: $(od -c "$T/data.esc")"
+	printf 'back' >&3
+	timeout 20 head -c 4 <&3 >"$T/data.esc" || true
+	[ "$(cat "$T/data.esc")" = back ] || fail "data after ATO: $(od -c "$T/data.esc")"
+	sleep 1.5
+	printf '+++' >&3
+	timeout 20 head -c 9 <&3 >/dev/null || true
+	printf 'ATH\r' >&3
+	timeout 20 cat <&3 >"$T/data.esc" 2>/dev/null || true
+	printf 'ATH\r\r\nOK\r\n' | cmp -s - "$T/data.esc" || fail "after ATH: $(od -c "$T/data.esc")"
+)
+wait_for 30 "hangup ath in the log" logged data "hangup ath"
+gone "$(cat "$T/data.cmd")" || fail "COMMAND still runs after ATH"
+[ "$(target data)" != "$before" ] || fail "LINK still points at $before after ATH"
 
 check "the emulator answers on the new pty after the hang-ups"
 n=$(seen data "hangup caller-closed")
