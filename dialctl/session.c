@@ -42,7 +42,10 @@
 #include "tariff.h"
 #include "util.h"
 
-#define TERM_WAIT 10        /* seconds pppd gets to exit after SIGTERM */
+/* Seconds pppd gets to exit after SIGTERM: on a dead line its LCP terminate
+   waits 2 x 3 s for an ack, then ip-down may take its 5 s child-timeout and a
+   modem's hang-up a second more (seen with the real pppd: 10 s was too few). */
+#define TERM_WAIT 20
 #define RATE_WINDOW_MS 1000  /* the link's byte rate is measured over at least this */
 #define ETRN_REPEAT_AFTER 31
 
@@ -563,7 +566,8 @@ void session_tick(struct session *s, long long now)
         break;
     case S_HANGING:
         if (now - s->term_sent >= TERM_WAIT && s->pppd > 0) {
-            surel_warn("pppd (pid %d) ignores SIGTERM: killing it", (int)s->pppd);
+            surel_warn("pppd (pid %d) still runs %d s after SIGTERM: killing it", (int)s->pppd,
+                       TERM_WAIT);
             kill(s->pppd, SIGKILL);
         }
         break;

@@ -8,7 +8,8 @@
 #	AT (tests/ppp/link.sh).  Nothing is queued; each "dialctl dial" is
 #	one session in the ledger.  Cases, one after the other:
 #	  - BUSY three times: three dials of the configured number (chat's
-#	    ABORT, pppd exits 8), then no attempts left;
+#	    ABORT, pppd exits 8), then no attempts left, and a retry
+#	    [dial] retry_delay later;
 #	  - NO CARRIER, then CONNECT: the second attempt brings the link up
 #	    (pppd, PAP, ip-up), and with nothing to carry dialctl hangs up;
 #	  - NO DIALTONE, then a modem that never answers ATDT (chat's own
@@ -47,6 +48,15 @@ grep -q '^< ATZ$' "$T/modem.log" && grep -q '^< ATE1V1$' "$T/modem.log" ||
 	fail "the shipped chat script's ATZ / ATE1V1 did not reach the modem"
 grep -q '^3 0 .*connect script (chat) failed.*no attempts left (3)' <<<"$row" ||
 	fail "expected 3 attempts, the link never up, chat failed, no attempts left: $row"
+
+check "after the failed session dialctl backs off: a retry [dial] retry_delay (10 min) later"
+st=$(dc_cmd status) || fail "dialctl status failed"
+retry=$(sed -n 's/^next trigger: \(.*\) (retry of manual)$/\1/p' <<<"$st")
+[ -n "$retry" ] || fail "status shows no retry of the failed session: $st"
+ended=$(dc_sql 'SELECT ended FROM session WHERE id = 1')
+gap=$(($(date -d "$retry" +%s) - ended))
+echo "  retry at $retry, $gap s after the session ended"
+[ "$gap" -ge 598 ] && [ "$gap" -le 602 ] || fail "expected the retry 600 s after the session, got $gap s"
 
 check "NO CARRIER, then CONNECT: the link comes up on the second attempt and drops when idle"
 ppp_plan "NO CARRIER" CONNECT

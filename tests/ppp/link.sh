@@ -65,6 +65,8 @@ dc_link_pidfile() {
 }
 
 # dc_write_ini: surel.ini for dialctl with the real pppd and surel-setup's peer.
+# The grace is 10 s, not the stand-in's 3 s: under emulation the ISP's Postfix
+# takes seconds to start its next delivery, and the link looks quiet meanwhile.
 dc_write_ini() {
 	mkdir -p "$T/run"
 	cat >"$T/surel.ini" <<EOF
@@ -81,7 +83,7 @@ attempts = 3
 dial_timeout = 90s
 redial_delay = 1s
 retry_delay = 10m
-grace = 3s
+grace = 10s
 max_session = 6m
 postqueue = /usr/sbin/postqueue
 postfix_config = $T/school/etc
