@@ -3,6 +3,7 @@
  */
 #include <locale.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "i18n.h"
 
@@ -19,4 +20,24 @@ void surel_i18n_init(void)
     bindtextdomain("surel", dir && *dir ? dir : SUREL_LOCALEDIR);
     bind_textdomain_codeset("surel", "UTF-8");
     textdomain("surel");
+}
+
+/* Is the messages locale one in which glibc ignores LANGUAGE? */
+static int plain_c_locale(void)
+{
+    const char *cur = setlocale(LC_MESSAGES, NULL);
+    return cur == NULL || strcmp(cur, "C") == 0 || strcmp(cur, "POSIX") == 0;
+}
+
+/* Answer in lang whatever the environment says (daemons: [school] language). */
+int surel_i18n_language(const char *lang)
+{
+    static const char *const fallback[] = {"C.UTF-8", "C.utf8", "id_ID.UTF-8", "en_US.UTF-8"};
+
+    if (setenv("LANGUAGE", lang, 1) < 0)
+        return -1;
+    for (size_t i = 0; plain_c_locale() && i < sizeof(fallback) / sizeof(fallback[0]); i++)
+        setlocale(LC_MESSAGES, fallback[i]);
+    textdomain("surel");                /* forget translations looked up before */
+    return plain_c_locale() && strcmp(lang, "en") != 0 ? -1 : 0;
 }
