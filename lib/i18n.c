@@ -11,12 +11,15 @@
 #define SUREL_LOCALEDIR "/usr/share/locale"
 #endif
 
-/* Follow the environment's locale and find surel's catalogues. */
+/* Follow the environment's language and find surel's catalogues.  Only
+ * messages and the character set: numbers keep the C locale's '.', which
+ * strtod (workbook cells) and the ledgers' and reports' formats rely on. */
 void surel_i18n_init(void)
 {
     const char *dir = getenv("SUREL_LOCALEDIR");
 
-    setlocale(LC_ALL, "");
+    setlocale(LC_CTYPE, "");
+    setlocale(LC_MESSAGES, "");
     bindtextdomain("surel", dir && *dir ? dir : SUREL_LOCALEDIR);
     bind_textdomain_codeset("surel", "UTF-8");
     textdomain("surel");

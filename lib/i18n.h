@@ -13,8 +13,10 @@
  * DESCRIPTION
  *	Every message meant for a person goes through _() (or N_() where a
  *	constant initialiser needs it); messages for administrators' logs
- *	may stay untranslated.  surel_i18n_init() sets the locale from the
- *	environment (LANG, LC_ALL, LC_MESSAGES) and binds the text domain to
+ *	may stay untranslated.  surel_i18n_init() sets the messages and
+ *	character set locales from the environment (LANG, LC_ALL,
+ *	LC_MESSAGES, LC_CTYPE; LANGUAGE is gettext's own), leaving numbers in
+ *	the C locale (strtod and printf keep '.'), and binds the text domain to
  *	the catalogue directory: SUREL_LOCALEDIR when set (the tests point it
  *	at the build tree), otherwise the one the programs were built for.
  *
