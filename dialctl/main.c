@@ -26,13 +26,14 @@
 #include "config.h"
 #include "control.h"
 #include "daemon.h"
+#include "i18n.h"
 #include "log.h"
 #include "report.h"
 
-/* The --help text. */
+/* The --help text, in the reader's language. */
 static void usage(FILE *out)
 {
-    fputs("usage: dialctl [--config FILE] [--verbose] [--log FILE] COMMAND\n"
+    fprintf(out, _("usage: dialctl [--config FILE] [--verbose] [--log FILE] COMMAND\n"
           "commands:\n"
           "  daemon                 run the controller in the foreground (systemd)\n"
           "  status                 state, link, queue, next trigger, month to date\n"
@@ -41,11 +42,11 @@ static void usage(FILE *out)
           "  report [--month YYYY-MM]  minutes, MB, Rupiah per day and per student\n"
           "  log [-n N]             the last N sessions and decisions (default 20)\n"
           "options:\n"
-          "  --config FILE          surel.ini (default " SUREL_DEFAULT_CONFIG ")\n"
+          "  --config FILE          surel.ini (default %s)\n"
           "  --log FILE             daemon: log to FILE instead of standard error\n"
           "  --syslog               daemon: log to syslog (mail facility)\n"
           "  --verbose              also log each drain decision\n"
-          "See dialctl(8).\n", out);
+          "See dialctl(8).\n"), SUREL_DEFAULT_CONFIG);
 }
 
 /* Send one request to the daemon, print its answer; exit code. */
@@ -103,6 +104,7 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}};
     const char *config = SUREL_DEFAULT_CONFIG, *logfile = NULL;
     int opt, use_syslog = 0;
+    surel_i18n_init();
     surel_log_open("dialctl", SUREL_LOG_STDERR, NULL);
     while ((opt = getopt_long(argc, argv, "+c:l:svh", opts, NULL)) != -1) {
         switch (opt) {
