@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "i18n.h"
 #include "util.h"
 
 /* Fill a sockaddr_un; -1 if the path is too long. */
@@ -108,7 +109,7 @@ int control_request(const char *path, const char *line, char **reply, char *err,
     *reply = NULL;
     if (make_addr(path, &a) < 0 || (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0
         || (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0 && (close(fd), 1))) {
-        snprintf(err, len, "%s: %m (is the dialctl daemon running?)", path);
+        snprintf(err, len, _("%s: %m (is the dialctl daemon running?)"), path);
         return -1;
     }
     snprintf(buf, sizeof(buf), "%s\n", line);
@@ -132,7 +133,7 @@ int control_request(const char *path, const char *line, char **reply, char *err,
     }
     close(fd);
     if (*reply == NULL) {
-        snprintf(err, len, "%s: no answer from the daemon", path);
+        snprintf(err, len, _("%s: no answer from the daemon"), path);
         return -1;
     }
     return 0;

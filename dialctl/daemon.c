@@ -34,6 +34,7 @@
 #include "config.h"
 #include "control.h"
 #include "daemon.h"
+#include "i18n.h"
 #include "ledger.h"
 #include "log.h"
 #include "queue.h"
@@ -134,6 +135,16 @@ static void check_triggers(struct daemon *d, long long now)
         d->retry_at = 0;
 }
 
+/* Answer people in the school's language ([school] language): the daemon has
+ * no reader's locale.  The log stays English (its texts are not translated). */
+static void choose_language(const struct conf *c)
+{
+    const char *lang = surel_config_str(c->cfg, "school", "language");
+    if (surel_i18n_language(lang) < 0)
+        surel_warn("no C.UTF-8 or id_ID.UTF-8 locale: answers stay in English, not [school]"
+                   " language = %s", lang);
+}
+
 /* (Re)read surel.ini; keep the old settings when the new file is bad. */
 static int reload(struct daemon *d, int first)
 {
@@ -159,6 +170,7 @@ static int reload(struct daemon *d, int first)
         free(d->conf);
     }
     d->conf = c;
+    choose_language(c);
     d->next_schedule = schedule_next(&d->conf->schedule, surel_now());
     d->next_queue_check = 0;
     if (!first)
@@ -307,10 +319,13 @@ static void dial(struct daemon *d, const char *line, const struct client_peer *w
     if (force && who->uid != 0) {
         surel_warn("control: refused 'dial --force' from uid %ld pid %ld: passing the budget is"
                    " for root only", (long)who->uid, (long)who->pid);
-        say(out, len, "error: 'dial --force' passes the budget and is for root only"
-            " (you are uid %ld); 'dialctl dial' dials within the budget\n", (long)who->uid);
+        say(out, len, "error: ");
+        say(out, len, _("'dial --force' passes the budget and is for root only (you are uid"
+                        " %ld); 'dialctl dial' dials within the budget\n"), (long)who->uid);
     } else if (start_session(d, "manual", force, why, sizeof(why)) == 0) {
-        say(out, len, "ok\ndialling (trigger manual%s)\n", force ? ", forced" : "");
+        say(out, len, "ok\n");
+        say(out, len, force ? _("dialling (trigger manual, forced)\n")
+                            : _("dialling (trigger manual)\n"));
     } else {
         say(out, len, "error: %s\n", why);
     }
@@ -326,12 +341,12 @@ static void request(struct daemon *d, const char *line, const struct client_peer
         dial(d, line, who, out, len);
     } else if (strcmp(line, "hangup") == 0) {
         if (d->s.state == S_IDLE) {
-            say(out, len, "error: no session to hang up\n");
+            say(out, len, "error: %s", _("no session to hang up\n"));
         } else {
             surel_info("control: hang-up asked by uid %ld pid %ld", (long)who->uid,
                        (long)who->pid);
             session_hangup(&d->s, "hang-up asked by hand");
-            say(out, len, "ok\nhanging up\n");
+            say(out, len, "ok\n%s", _("hanging up\n"));
         }
     } else if (strncmp(line, "hook ", 5) == 0) {
         if (who->uid != 0 && who->uid != getuid()) {

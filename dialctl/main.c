@@ -31,10 +31,10 @@
 #include "report.h"
 #include "report_chart.h"
 
-/* The --help text. */
+/* The --help text, in the reader's language. */
 static void usage(FILE *out)
 {
-    fputs("usage: dialctl [--config FILE] [--verbose] [--log FILE] COMMAND\n"
+    fprintf(out, _("usage: dialctl [--config FILE] [--verbose] [--log FILE] COMMAND\n"
           "commands:\n"
           "  daemon                 run the controller in the foreground (systemd)\n"
           "  status                 state, link, queue, next trigger, month to date\n"
@@ -44,11 +44,11 @@ static void usage(FILE *out)
           "                         minutes, MB, Rupiah per day and per student; the chart\n"
           "  log [-n N]             the last N sessions and decisions (default 20)\n"
           "options:\n"
-          "  --config FILE          surel.ini (default " SUREL_DEFAULT_CONFIG ")\n"
+          "  --config FILE          surel.ini (default %s)\n"
           "  --log FILE             daemon: log to FILE instead of standard error\n"
           "  --syslog               daemon: log to syslog (mail facility)\n"
           "  --verbose              also log each drain decision\n"
-          "See dialctl(8).\n", out);
+          "See dialctl(8).\n"), SUREL_DEFAULT_CONFIG);
 }
 
 /* Send one request to the daemon, print its answer; exit code. */

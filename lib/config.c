@@ -20,6 +20,7 @@
 #include <iniparser.h>
 
 #include "config.h"
+#include "i18n.h"
 #include "util.h"
 
 struct surel_config {
@@ -145,26 +146,26 @@ static int check_value(const struct surel_cfg_key *k, const char *v, char *why, 
         errno = 0;
         x = strtoll(v, &end, 10);
         if (*v == '\0' || *end != '\0' || errno != 0) {
-            snprintf(why, n, "'%s' is not a whole number", v);
+            snprintf(why, n, _("'%s' is not a whole number"), v);
             return -1;
         }
         break;
     }
     case CFG_BOOL:
         if (parse_bool(v) < 0) {
-            snprintf(why, n, "'%s' is not yes or no", v);
+            snprintf(why, n, _("'%s' is not yes or no"), v);
             return -1;
         }
         return 0;
     case CFG_ENUM:
         if (!enum_has(k->choices, v)) {
-            snprintf(why, n, "'%s' is not one of %s", v, k->choices);
+            snprintf(why, n, _("'%s' is not one of %s"), v, k->choices);
             return -1;
         }
         return 0;
     case CFG_PATH:
         if (v[0] != '/') {
-            snprintf(why, n, "'%s' is not an absolute path", v);
+            snprintf(why, n, _("'%s' is not an absolute path"), v);
             return -1;
         }
         return 0;
@@ -173,20 +174,20 @@ static int check_value(const struct surel_cfg_key *k, const char *v, char *why, 
         surel_strlcpy(lower, v, sizeof(lower));
         surel_lower(lower);
         if (!surel_domain_valid(lower))
-            snprintf(why, n, "'%s' is not a domain name", v);
+            snprintf(why, n, _("'%s' is not a domain name"), v);
         else if (strcmp(lower, v) != 0)
-            snprintf(why, n, "write '%s' in lower case", v);
+            snprintf(why, n, _("write '%s' in lower case"), v);
         return strcmp(lower, v) == 0 && surel_domain_valid(v) ? 0 : -1;
     }
     case CFG_SIZE:
         if ((x = surel_parse_size(v)) < 0) {
-            snprintf(why, n, "'%s' is not a size (e.g. 512K, 10M)", v);
+            snprintf(why, n, _("'%s' is not a size (e.g. 512K, 10M)"), v);
             return -1;
         }
         break;
     case CFG_DURATION:
         if ((x = surel_parse_duration(v)) < 0) {
-            snprintf(why, n, "'%s' is not a duration (e.g. 30s, 5m, 2h)", v);
+            snprintf(why, n, _("'%s' is not a duration (e.g. 30s, 5m, 2h)"), v);
             return -1;
         }
         break;
@@ -196,7 +197,7 @@ static int check_value(const struct surel_cfg_key *k, const char *v, char *why, 
         return 0;
     }
     if ((k->min != 0 || k->max != 0) && (x < k->min || x > k->max)) {
-        snprintf(why, n, "'%s' is outside %lld..%lld", v, k->min, k->max);
+        snprintf(why, n, _("'%s' is outside %lld..%lld"), v, k->min, k->max);
         return -1;
     }
     return 0;
@@ -293,7 +294,7 @@ static void raw_error(const struct surel_config *cfg, int line, const char *sect
     snprintf(name, sizeof(name), "%s:%s", section, key);
     read = iniparser_getstring(cfg->dict, name, NULL);
     if (read != NULL)
-        snprintf(err, errlen, "%s:%d: [%s] %s: %s; it reads as '%s'", cfg->path, line, section,
+        snprintf(err, errlen, _("%s:%d: [%s] %s: %s; it reads as '%s'"), cfg->path, line, section,
                  key, why, read);
     else
         snprintf(err, errlen, "%s:%d: [%s] %s: %s", cfg->path, line, section, key, why);
@@ -355,7 +356,7 @@ static int validate(const struct surel_config *cfg, char *err, size_t errlen)
         const char *sec = iniparser_getsecname(cfg->dict, s);
         int nkeys = iniparser_getsecnkeys(cfg->dict, sec);
         if (!section_known(sec)) {
-            key_error(cfg, sec, NULL, "unknown section", err, errlen);
+            key_error(cfg, sec, NULL, _("unknown section"), err, errlen);
             return -1;
         }
         if (nkeys <= 0)
@@ -363,7 +364,7 @@ static int validate(const struct surel_config *cfg, char *err, size_t errlen)
         const char **keys = calloc((size_t)nkeys, sizeof(*keys));
         if (keys == NULL || iniparser_getseckeys(cfg->dict, sec, keys) == NULL) {
             free(keys);
-            snprintf(err, errlen, "%s: out of memory", cfg->path);
+            snprintf(err, errlen, _("%s: out of memory"), cfg->path);
             return -1;
         }
         int rc = 0;
@@ -372,7 +373,7 @@ static int validate(const struct surel_config *cfg, char *err, size_t errlen)
             const struct surel_cfg_key *k = find_key(sec, key);
             char why[256];
             if (k == NULL) {
-                key_error(cfg, sec, key, "unknown key", err, errlen);
+                key_error(cfg, sec, key, _("unknown key"), err, errlen);
                 rc = -1;
             } else if (check_value(k, iniparser_getstring(cfg->dict, keys[i], ""), why, sizeof(why)) < 0) {
                 key_error(cfg, sec, key, why, err, errlen);
@@ -391,7 +392,7 @@ struct surel_config *surel_config_load(const char *path, int must_exist, char *e
     struct surel_config *cfg = calloc(1, sizeof(*cfg));
     if (cfg == NULL || (cfg->path = strdup(path)) == NULL) {
         free(cfg);
-        snprintf(err, errlen, "%s: out of memory", path);
+        snprintf(err, errlen, _("%s: out of memory"), path);
         return NULL;
     }
     if (access(path, F_OK) != 0 && !must_exist) {
@@ -407,14 +408,14 @@ struct surel_config *surel_config_load(const char *path, int must_exist, char *e
         cfg->dict = iniparser_load(path);
         iniparser_set_error_callback(NULL);
         if (cfg->dict == NULL || parse_error[0] != '\0') {
-            snprintf(err, errlen, "%s: %s", path, parse_error[0] ? parse_error : "cannot be parsed");
+            snprintf(err, errlen, "%s: %s", path, parse_error[0] ? parse_error : _("cannot be parsed"));
             surel_config_free(cfg);
             return NULL;
         }
     }
     if (cfg->dict == NULL || raw_check(cfg, err, errlen) < 0 || validate(cfg, err, errlen) < 0) {
         if (cfg->dict == NULL)
-            snprintf(err, errlen, "%s: out of memory", path);
+            snprintf(err, errlen, _("%s: out of memory"), path);
         surel_config_free(cfg);
         return NULL;
     }

@@ -20,6 +20,9 @@ static const struct surel_cfg_key base_keys[] = {
      "the webmail's address printed on the PDF slips; default: https://mail.DOMAIN/"},
     {"school", "name", CFG_STRING, "", 0, 0, NULL, NULL,
      "the school's name, for slips and reports"},
+    {"school", "language", CFG_ENUM, "id", 0, 0, "id|en", NULL,
+     "language of what the daemons say to people, e.g. surel-milter's refusals (id: Indonesian,"
+     " en: English); command-line tools follow LANG"},
     {"roster", "db", CFG_PATH, "/var/lib/surel/roster.db", 0, 0, NULL, NULL,
      "people and groups (readable by Postfix and the milter)"},
     {"roster", "credentials", CFG_PATH, NULL, 0, 0, NULL, NULL,

@@ -3,6 +3,7 @@
  */
 #include <locale.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "i18n.h"
 
@@ -10,13 +11,36 @@
 #define SUREL_LOCALEDIR "/usr/share/locale"
 #endif
 
-/* Follow the environment's locale and find surel's catalogues. */
+/* Follow the environment's language and find surel's catalogues.  Only
+ * messages and the character set: numbers keep the C locale's '.', which
+ * strtod (workbook cells) and the ledgers' and reports' formats rely on. */
 void surel_i18n_init(void)
 {
     const char *dir = getenv("SUREL_LOCALEDIR");
 
-    setlocale(LC_ALL, "");
+    setlocale(LC_CTYPE, "");
+    setlocale(LC_MESSAGES, "");
     bindtextdomain("surel", dir && *dir ? dir : SUREL_LOCALEDIR);
     bind_textdomain_codeset("surel", "UTF-8");
     textdomain("surel");
+}
+
+/* Is the messages locale one in which glibc ignores LANGUAGE? */
+static int plain_c_locale(void)
+{
+    const char *cur = setlocale(LC_MESSAGES, NULL);
+    return cur == NULL || strcmp(cur, "C") == 0 || strcmp(cur, "POSIX") == 0;
+}
+
+/* Answer in lang whatever the environment says (daemons: [school] language). */
+int surel_i18n_language(const char *lang)
+{
+    static const char *const fallback[] = {"C.UTF-8", "C.utf8", "id_ID.UTF-8", "en_US.UTF-8"};
+
+    if (setenv("LANGUAGE", lang, 1) < 0)
+        return -1;
+    for (size_t i = 0; plain_c_locale() && i < sizeof(fallback) / sizeof(fallback[0]); i++)
+        setlocale(LC_MESSAGES, fallback[i]);
+    textdomain("surel");                /* forget translations looked up before */
+    return plain_c_locale() && strcmp(lang, "en") != 0 ? -1 : 0;
 }

@@ -9,15 +9,27 @@
  *	_("text")		the translation of text in the current language
  *	N_("text")		marks text for xgettext, translated later with _()
  *	void	surel_i18n_init(void);
+ *	int	surel_i18n_language(const char *lang);
  * DESCRIPTION
  *	Every message meant for a person goes through _() (or N_() where a
  *	constant initialiser needs it); messages for administrators' logs
- *	may stay untranslated.  surel_i18n_init() sets the locale from the
- *	environment (LANG, LC_ALL, LC_MESSAGES) and binds the text domain to
+ *	may stay untranslated.  surel_i18n_init() sets the messages and
+ *	character set locales from the environment (LANG, LC_ALL,
+ *	LC_MESSAGES, LC_CTYPE; LANGUAGE is gettext's own), leaving numbers in
+ *	the C locale (strtod and printf keep '.'), and binds the text domain to
  *	the catalogue directory: SUREL_LOCALEDIR when set (the tests point it
  *	at the build tree), otherwise the one the programs were built for.
+ *
+ *	surel_i18n_language() is for the daemons, which have no reader's
+ *	locale: it makes gettext answer in lang ("id" or "en", surel.ini
+ *	[school] language) whatever LANG says.  It sets LANGUAGE and, when
+ *	the messages locale is C or POSIX (where glibc ignores LANGUAGE),
+ *	switches LC_MESSAGES to C.UTF-8 (or id_ID.UTF-8).  Call it after
+ *	surel_i18n_init() and before any thread starts (it calls setenv).
  * DIAGNOSTICS
- *	None: a missing catalogue or locale leaves the messages in English.
+ *	None from surel_i18n_init: a missing catalogue or locale leaves the
+ *	messages in English.  surel_i18n_language returns -1 when it found
+ *	no locale in which glibc honours LANGUAGE (messages stay English).
  */
 #ifndef SUREL_I18N_H
 #define SUREL_I18N_H
@@ -28,5 +40,6 @@
 #define N_(s) (s)
 
 void surel_i18n_init(void);
+int surel_i18n_language(const char *lang);
 
 #endif

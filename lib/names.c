@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "i18n.h"
 #include "names.h"
 #include "util.h"
 
@@ -303,20 +304,20 @@ int surel_name_check(const char *name, char *why, size_t whylen)
     while (*p) {
         size_t n = utf8_decode(p, &cp);
         if (n == 0) {
-            snprintf(why, whylen, "the name is not UTF-8 text");
+            snprintf(why, whylen, _("the name is not UTF-8 text"));
             return -1;
         }
         p += n;
         if (cp < 0x80 && isspace((int)cp))
             continue;                           /* blanks and line breaks: a space */
         if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F)) {
-            snprintf(why, whylen, "the name holds an invisible control character (U+%04X);"
-                     " retype it", cp);
+            snprintf(why, whylen, _("the name holds an invisible control character (U+%04X);"
+                     " retype it"), cp);
             return -1;
         }
         if (is_bidi_control(cp)) {
-            snprintf(why, whylen, "the name holds a text-direction control (U+%04X), which can"
-                     " make it display as another name; retype it", cp);
+            snprintf(why, whylen, _("the name holds a text-direction control (U+%04X), which can"
+                     " make it display as another name; retype it"), cp);
             return -1;
         }
     }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "roster_internal.h"
 #include "util.h"
 
@@ -64,7 +65,7 @@ int roster_group_remove(struct roster *r, const char *group, const char *usernam
     static const char sql[] = "DELETE FROM grp_member WHERE grp = ?1 AND username = ?2";
     int rc = roster_write(r, sql, username, group, username);
     if (rc == 0 && sqlite3_changes(r->db) == 0) {
-        snprintf(r->errmsg, sizeof(r->errmsg), "%s is not a member of %s", username, group);
+        snprintf(r->errmsg, sizeof(r->errmsg), _("%s is not a member of %s"), username, group);
         return ROSTER_EINVAL;
     }
     return rc;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "names.h"
 #include "roster_internal.h"
 #include "util.h"
@@ -157,7 +158,7 @@ int roster_update(struct roster *r, const struct roster_person *p)
     int rc = roster_step_done(r, st, p->username);
     sqlite3_reset(st);
     if (rc == 0 && sqlite3_changes(r->db) != 1) {
-        snprintf(r->errmsg, sizeof(r->errmsg), "%s: no such person", p->username);
+        snprintf(r->errmsg, sizeof(r->errmsg), _("%s: no such person"), p->username);
         return ROSTER_EINVAL;
     }
     return rc;

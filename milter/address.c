@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "address.h"
+#include "i18n.h"
 #include "util.h"
 
 enum tok_type { T_ATOM, T_QSTR, T_DLIT, T_SPECIAL };
@@ -100,13 +101,13 @@ static const char *next_token(const char *p, struct tok *tk, char **dst, struct 
     if (ch == '"') {
         tk->type = T_QSTR;
         if ((p = read_quoted(p, dst)) == NULL)
-            ts->why = "a quote opens and is never closed";
+            ts->why = N_("a quote opens and is never closed");
         return p;
     }
     if (ch == '[') {
         tk->type = T_DLIT;
         if ((p = read_literal(p, dst)) == NULL)
-            ts->why = "a [ opens and is never closed";
+            ts->why = N_("a [ opens and is never closed");
         return p;
     }
     if (ch != '\0' && strchr("<>@,;:", ch) != NULL) {
@@ -116,7 +117,7 @@ static const char *next_token(const char *p, struct tok *tk, char **dst, struct 
         return p + 1;
     }
     if (!is_atext(ch) && !is_quoted_pair(p)) {
-        ts->why = "a character that may not stand outside quotes";
+        ts->why = N_("a character that may not stand outside quotes");
         return NULL;
     }
     tk->type = T_ATOM;
@@ -140,7 +141,7 @@ static int tokenize(const char *text, struct toks *ts)
     ts->t = calloc(len + 1, sizeof(*ts->t));
     ts->pool = malloc(2 * len + 2);
     if (ts->t == NULL || ts->pool == NULL) {
-        ts->why = "out of memory";
+        ts->why = N_("out of memory");
         return -1;
     }
     dst = ts->pool;
@@ -149,7 +150,7 @@ static int tokenize(const char *text, struct toks *ts)
             p++;
         } else if (*p == '(') {
             if ((p = skip_comment(p)) == NULL)
-                ts->why = "a comment opens and is never closed";
+                ts->why = N_("a comment opens and is never closed");
         } else {
             p = next_token(p, &ts->t[ts->n], &dst, ts);
             ts->n++;
@@ -292,12 +293,12 @@ static int list_add(struct hparse *hp, const char *addr)
         size_t cap = l->cap ? 2 * l->cap : 8;
         char **a = realloc(l->addr, cap * sizeof(*a));
         if (a == NULL)
-            return hfail(hp, "out of memory");
+            return hfail(hp, N_("out of memory"));
         l->addr = a;
         l->cap = cap;
     }
     if ((l->addr[l->n] = strdup(addr)) == NULL)
-        return hfail(hp, "out of memory");
+        return hfail(hp, N_("out of memory"));
     l->n++;
     return 0;
 }
@@ -311,19 +312,19 @@ static int addr_spec(struct hparse *hp)
         hp->i++;
     at = hp->i;
     if (at == from || !is_special(ts, at, '@'))
-        return hfail(hp, "an address without a local part and @domain");
+        return hfail(hp, N_("an address without a local part and @domain"));
     hp->i++;
     while (hp->i < ts->n && (ts->t[hp->i].type == T_ATOM || ts->t[hp->i].type == T_DLIT))
         hp->i++;
     if (hp->i == at + 1)
-        return hfail(hp, "an address without a domain");
+        return hfail(hp, N_("an address without a domain"));
     size_t need = 1;
     for (size_t k = from; k < hp->i; k++)
         need += strlen(ts->t[k].s) + 1;
     char *buf = malloc(need);
     if (buf == NULL)
-        return hfail(hp, "out of memory");
-    int rc = render(ts, from, at, hp->i, buf, need) < 0 ? hfail(hp, "out of memory")
+        return hfail(hp, N_("out of memory"));
+    int rc = render(ts, from, at, hp->i, buf, need) < 0 ? hfail(hp, N_("out of memory"))
                                                         : list_add(hp, buf);
     free(buf);
     return rc;
@@ -340,7 +341,7 @@ static int angle_addr(struct hparse *hp)
 {
     hp->i++;                            /* '<' */
     if (skip_route(&hp->ts, &hp->i) < 0)
-        return hfail(hp, "a source route without its colon");
+        return hfail(hp, N_("a source route without its colon"));
     if (is_special(&hp->ts, hp->i, '>')) {
         hp->i++;
         return list_add(hp, "");        /* <>: the null address */
@@ -348,7 +349,7 @@ static int angle_addr(struct hparse *hp)
     if (addr_spec(hp) < 0)
         return -1;
     if (!is_special(&hp->ts, hp->i, '>'))
-        return hfail(hp, "an address whose angle bracket is never closed");
+        return hfail(hp, N_("an address whose angle bracket is never closed"));
     hp->i++;
     return 0;
 }
@@ -372,7 +373,7 @@ static int element_end(struct hparse *hp, int in_group)
     if (hp->i == hp->ts.n || is_special(&hp->ts, hp->i, ',')
         || (in_group && is_special(&hp->ts, hp->i, ';')))
         return 0;
-    return hfail(hp, "text after an address where a comma should be");
+    return hfail(hp, N_("text after an address where a comma should be"));
 }
 
 /* group: display-name ":" [mailbox-list] ";". */
@@ -388,7 +389,7 @@ static int group(struct hparse *hp, size_t colon)
             return -1;
     }
     if (hp->i == hp->ts.n)
-        return hfail(hp, "a group (name:) without its closing semicolon");
+        return hfail(hp, N_("a group (name:) without its closing semicolon"));
     hp->i++;
     return 0;
 }

@@ -42,7 +42,8 @@
  * DIAGNOSTICS
  *	address_envelope returns 0, or -1 when the argument is not an
  *	address or does not fit in len.  address_header returns 0, or -1
- *	with a short English reason in why (for the log and the reply) when
+ *	with a short English reason in why (for the log; marked N_() so
+ *	that the reply can give its translation, policy_bad_header) when
  *	the value is not an address list a mail program would read the same
  *	way, or memory runs out; a header that cannot be parsed must be
  *	refused, never passed unchecked.

@@ -7,6 +7,7 @@
  *	surel-milter [--config FILE] [--foreground] [--check] [--verbose]
  * DESCRIPTION
  *	Reads [school], [roster], [milter] and [policy] from surel.ini,
+ *	answers refusals in [school] language (id or en, gettext),
  *	opens the listening socket ([milter] socket, libmilter notation)
  *	while still root, drops to [milter] user, detaches unless
  *	--foreground, and serves Postfix until SIGTERM (or SIGINT/SIGHUP:
@@ -30,6 +31,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "i18n.h"
 #include "log.h"
 #include "milter.h"
 #include "lookalike.h"
@@ -117,6 +119,17 @@ static void drop_privileges(const char *user)
         surel_fatal(EX_OSERR, "could regain root after dropping to %s", user);
 }
 
+/* Refusals in the school's language ([school] language): the milter has
+ * no reader's locale.  Before any thread starts (it sets LANGUAGE). */
+static void choose_language(const struct surel_config *cfg)
+{
+    const char *lang = surel_config_str(cfg, "school", "language");
+    surel_i18n_init();
+    if (surel_i18n_language(lang) < 0)
+        surel_warn("no C.UTF-8 or id_ID.UTF-8 locale: replies stay in English, not [school]"
+                   " language = %s", lang);
+}
+
 /* Set up libmilter and open the socket (still as root). */
 static void open_socket(const struct milter_settings *ms)
 {
@@ -145,6 +158,7 @@ int main(int argc, char **argv)
         surel_fatal(EX_CONFIG, "%s", err);
     if (rules_load(cfg, &pr, &ms, err, sizeof(err)) < 0)
         surel_fatal(EX_CONFIG, "%s", err);
+    choose_language(cfg);
     surel_config_free(cfg);
     if (o.check) {
         printf("%s: configuration is valid\n", o.config);

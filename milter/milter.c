@@ -19,6 +19,10 @@
  *	(address.h).  Mail without a login may not claim a school sender
  *	unless it comes from [policy] trusted_relays ({client_addr}, which
  *	milter_mail_macros must carry).
+ *
+ *	A refusal is one reply line in the school's language ([school]
+ *	language, set in main.c); the log line names the rule and gives the
+ *	text in English for the administrator.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +31,7 @@
 #include <time.h>
 
 #include "address.h"
+#include "i18n.h"
 #include "log.h"
 #include "milter.h"
 #include "store.h"
@@ -127,7 +132,9 @@ static sfsistat answer(SMFICTX *ctx, struct conn *c, const struct policy_reply *
                r->verdict == POLICY_REJECT ? "reject" : "tempfail",
                c != NULL && c->sender.authenticated ? c->sender.login : "-",
                r->rule, a, r->code, r->xcode, r->en);
-    if (smfi_setmlreply(ctx, r->code, r->xcode, r->id, r->en, NULL) != MI_SUCCESS)
+    /* The log says the rule in English; --verbose shows the reply as sent. */
+    surel_debug("%s: reply: %s %s %s", qid(ctx), r->code, r->xcode, r->text);
+    if (smfi_setmlreply(ctx, r->code, r->xcode, r->text, NULL) != MI_SUCCESS)
         surel_warn("%s: cannot set the reply for rule %s", qid(ctx), r->rule);
     return r->verdict == POLICY_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
 }
@@ -176,15 +183,15 @@ static sfsistat on_envfrom(SMFICTX *ctx, char **argv)
     struct policy_reply r;
     const char *from = argv[0] ? argv[0] : "";
     if (c == NULL)
-        return tempfail(ctx, NULL, "out of memory", from);
+        return tempfail(ctx, NULL, N_("out of memory"), from);
     message_reset(c);
     if (identify(ctx, c) < 0)
-        return tempfail(ctx, c, "roster unreadable", from);
+        return tempfail(ctx, c, N_("roster unreadable"), from);
     if (policy_login(&rules, &c->sender, &r) != POLICY_ACCEPT)
         return answer(ctx, c, &r, from);
     int ok = c->sender.authenticated ? may_send_as(c, from) : 0;
     if (ok < 0)
-        return tempfail(ctx, c, "roster unreadable", from);
+        return tempfail(ctx, c, N_("roster unreadable"), from);
     policy_sender_address(&rules, &c->sender, from, ok, NULL, &r);
     return answer(ctx, c, &r, from);
 }
@@ -197,11 +204,11 @@ static sfsistat on_envrcpt(SMFICTX *ctx, char **argv)
     struct policy_usage used = {0, 0, 0};
     const char *to = argv[0] ? argv[0] : "";
     if (c == NULL)
-        return tempfail(ctx, NULL, "out of memory", to);
+        return tempfail(ctx, NULL, N_("out of memory"), to);
     int outside = policy_classify(&rules, to, NULL, NULL, 0) == ADDR_OUTSIDE;
     if (c->sender.authenticated && outside
         && store_usage(c->sender.person.username, surel_now(), &used) < 0)
-        return tempfail(ctx, c, "usage counters unreadable", to);
+        return tempfail(ctx, c, N_("usage counters unreadable"), to);
     used.recipients += c->outside;      /* this message's, not yet counted */
     if (policy_recipient(&rules, &c->sender, to, &used, &r) != POLICY_ACCEPT)
         return answer(ctx, c, &r, to);
@@ -292,7 +299,7 @@ static sfsistat check_senders(SMFICTX *ctx, struct conn *c)
             const char *a = c->senders[h].addr[i];
             int ok = c->sender.authenticated ? may_send_as(c, a) : 0;
             if (ok < 0)
-                return tempfail(ctx, c, "roster unreadable", a);
+                return tempfail(ctx, c, N_("roster unreadable"), a);
             if (policy_sender_address(&rules, &c->sender, a, ok, sender_headers[h], &r)
                 != POLICY_ACCEPT)
                 return answer(ctx, c, &r, a);
@@ -342,18 +349,18 @@ static sfsistat on_eom(SMFICTX *ctx)
     struct policy_reply r;
     struct policy_usage used = {0, 0, 0};
     if (c == NULL)
-        return tempfail(ctx, NULL, "out of memory", "");
+        return tempfail(ctx, NULL, N_("out of memory"), "");
     c->size += 2;                       /* the blank line after the headers */
     sfsistat rc = check_senders(ctx, c);
     long long now = surel_now();
     if (rc == SMFIS_CONTINUE && c->sender.authenticated && c->outside > 0) {
         if (store_usage(c->sender.person.username, now, &used) < 0)
-            rc = tempfail(ctx, c, "usage counters unreadable", "");
+            rc = tempfail(ctx, c, N_("usage counters unreadable"), "");
         else if (policy_message(&rules, &c->sender, c->size, c->outside, &used, &r)
                  != POLICY_ACCEPT)
             rc = answer(ctx, c, &r, "");
         else if (store_count(c->sender.person.username, now, c->size, c->outside) < 0)
-            rc = tempfail(ctx, c, "usage counters unwritable", "");
+            rc = tempfail(ctx, c, N_("usage counters unwritable"), "");
         else
             surel_info("%s: outside mail: login=%s size=%lld recipients=%d", qid(ctx),
                        c->sender.login, c->size, c->outside);

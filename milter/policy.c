@@ -5,6 +5,10 @@
  *	the school's mail rules as pure decisions, apart from libmilter
  * DESCRIPTION
  *	See policy.h.  The reply texts live next to the rule they explain.
+ *	Each is one English msgid (gettext, po/id.po), formatted twice: in
+ *	the school's language for the reply and in English for the log.
+ *	Translations must stay plain ASCII and short enough for one SMTP
+ *	reply line (po/update --check, tests/milter/test_policy.c).
  *	Codes: 550 5.7.1 for a rule that refuses, 552 5.3.4 for the size
  *	cap, 451 4.3.0 when the roster cannot be read.
  */
@@ -17,24 +21,54 @@
 #include <strings.h>
 
 #include "address.h"
+#include "i18n.h"
 #include "lookalike.h"
 #include "policy.h"
 #include "util.h"
 
-static const char *const role_id[ROLE_COUNT] = {"siswa", "guru", "staf", "admin"};
-static const char *const role_en[ROLE_COUNT] = {"students", "teachers", "staff", "administrators"};
+/* TRANSLATORS: who a rule is about, in "... for %s" of the allowance texts. */
+static const char *const role_names[ROLE_COUNT] = {N_("students"), N_("teachers"), N_("staff"),
+                                                   N_("administrators")};
 
-/* Fill a reply; a helper so every refusal carries both languages. */
-static int reply(struct policy_reply *out, enum policy_verdict v, const char *rule,
-                 const char *code, const char *xcode, const char *id, const char *en)
+/* A refusal's verdict and codes; its two texts follow with say(). */
+static void begin(struct policy_reply *out, enum policy_verdict v, const char *rule,
+                  const char *code, const char *xcode)
 {
     memset(out, 0, sizeof(*out));
     out->verdict = v;
     out->rule = rule;
     surel_strlcpy(out->code, code, sizeof(out->code));
     surel_strlcpy(out->xcode, xcode, sizeof(out->xcode));
-    surel_strlcpy(out->id, id, sizeof(out->id));
-    surel_strlcpy(out->en, en, sizeof(out->en));
+}
+
+/* A message in English (en: for the log) or in the school's language. */
+static const char *L(int en, const char *msgid) __attribute__((format_arg(2)));
+static const char *L(int en, const char *msgid)
+{
+    return en ? msgid : _(msgid);
+}
+
+/* Format one of the two texts of a reply: the English one or the reply's. */
+static void say(struct policy_reply *out, int en, const char *f, ...)
+    __attribute__((format(printf, 3, 4)));
+static void say(struct policy_reply *out, int en, const char *f, ...)
+{
+    va_list ap;
+    va_start(ap, f);
+    if (en)
+        vsnprintf(out->en, sizeof(out->en), f, ap);
+    else
+        vsnprintf(out->text, sizeof(out->text), f, ap);
+    va_end(ap);
+}
+
+/* A refusal with a text that takes no arguments. */
+static int reply(struct policy_reply *out, enum policy_verdict v, const char *rule,
+                 const char *code, const char *xcode, const char *msgid)
+{
+    begin(out, v, rule, code, xcode);
+    surel_strlcpy(out->text, _(msgid), sizeof(out->text));
+    surel_strlcpy(out->en, msgid, sizeof(out->en));
     return v;
 }
 
@@ -45,18 +79,6 @@ static int ok_reply(struct policy_reply *out)
     out->verdict = POLICY_ACCEPT;
     out->rule = "ok";
     return POLICY_ACCEPT;
-}
-
-/* snprintf into a fixed buffer; a short helper for the reply texts. */
-static const char *fmt(char *buf, size_t len, const char *f, ...)
-    __attribute__((format(printf, 3, 4)));
-static const char *fmt(char *buf, size_t len, const char *f, ...)
-{
-    va_list ap;
-    va_start(ap, f);
-    vsnprintf(buf, len, f, ap);
-    va_end(ap);
-    return buf;
 }
 
 /* A size for people: "512 KB", "10 MB", "1.5 MB". */
@@ -230,33 +252,34 @@ int policy_external_allowed(const struct policy_rules *pr, const struct roster_p
 int policy_login(const struct policy_rules *pr, const struct policy_sender *s,
                  struct policy_reply *out)
 {
-    char id[512], en[512];
     if (!s->authenticated || !pr->refuse_inactive)
         return ok_reply(out);
-    if (!s->known)
-        return reply(out, POLICY_REJECT, "inactive", "550", "5.7.1",
-                     fmt(id, sizeof(id), "Akun %s tidak terdaftar di daftar warga sekolah,"
-                         " jadi tidak boleh mengirim surat. Hubungi admin sekolah.", s->login),
-                     fmt(en, sizeof(en), "Account %s is not in the school's roster, so it may"
-                         " not send mail. Ask the school's administrator.", s->login));
+    begin(out, POLICY_REJECT, "inactive", "550", "5.7.1");
+    if (!s->known) {
+        for (int en = 0; en < 2; en++)
+            say(out, en, L(en, N_("Account %s is not in the school's roster, so it may not"
+                                  " send mail. Ask the school's administrator.")), s->login);
+        return out->verdict;
+    }
     if (s->person.status == STATUS_ACTIVE)
         return ok_reply(out);
-    int grad = s->person.status == STATUS_GRADUATED;
-    return reply(out, POLICY_REJECT, "inactive", "550", "5.7.1",
-                 fmt(id, sizeof(id), "Akun %s %s, jadi tidak boleh mengirim surat."
-                     " Hubungi admin sekolah bila ini keliru.", s->login,
-                     grad ? "sudah lulus" : "sedang ditangguhkan"),
-                 fmt(en, sizeof(en), "Account %s %s, so it may not send mail."
-                     " Ask the school's administrator if this is wrong.", s->login,
-                     grad ? "has graduated" : "is suspended"));
+    for (int en = 0; en < 2; en++)
+        if (s->person.status == STATUS_GRADUATED)
+            say(out, en, L(en, N_("Account %s has graduated, so it may not send mail."
+                                  " Ask the school's administrator if this is wrong.")), s->login);
+        else
+            say(out, en, L(en, N_("Account %s is suspended, so it may not send mail."
+                                  " Ask the school's administrator if this is wrong.")), s->login);
+    return out->verdict;
 }
 
-/* Where a sender address stood, in Indonesian: "kepala From" or the envelope. */
-static const char *where_id(const char *header, char *buf, size_t len)
+/* Where a sender address stood: "From header" or the envelope sender. */
+static const char *where(int en, const char *header, char *buf, size_t len)
 {
     if (header == NULL)
-        return "pengirim amplop";
-    snprintf(buf, len, "kepala %s", header);
+        return L(en, N_("envelope sender"));
+    /* TRANSLATORS: %s is a header name: From, Sender, Resent-From, Resent-Sender. */
+    snprintf(buf, len, L(en, N_("%s header")), header);
     return buf;
 }
 
@@ -264,73 +287,64 @@ int policy_sender_address(const struct policy_rules *pr, const struct policy_sen
                           const char *addr, int may_send_as, const char *header,
                           struct policy_reply *out)
 {
-    char local[POLICY_ADDR_MAX], a[POLICY_ADDR_MAX], id[768], en[768], where[64], where_en[64];
+    char local[POLICY_ADDR_MAX], a[POLICY_ADDR_MAX], w[64];
     if (!s->authenticated)
         return policy_anonymous_sender(pr, s, addr, header, out);
     enum policy_addr_kind k = policy_classify(pr, addr, s->person.username, local, sizeof(local));
     if (k == ADDR_OWN || (k == ADDR_SCHOOL && pr->send_as_groups && may_send_as))
         return ok_reply(out);
     canonical(addr, a, sizeof(a));
-    return reply(out, POLICY_REJECT, header ? "send-as-header" : "send-as", "550", "5.7.1",
-                 fmt(id, sizeof(id), "Anda masuk sebagai %s, jadi hanya boleh mengirim sebagai"
-                     " %s@%s, bukan sebagai <%.200s> (%s). Perbaiki alamat pengirim di aplikasi"
-                     " surat Anda.", s->person.username, s->person.username, pr->domain, a,
-                     where_id(header, where, sizeof(where))),
-                 fmt(en, sizeof(en), "You are logged in as %s, so you may send only as %s@%s,"
-                     " not as <%.200s> (%s). Fix the sender address in your mail program.",
-                     s->person.username, s->person.username, pr->domain, a,
-                     header ? fmt(where_en, sizeof(where_en), "%s header", header)
-                            : "envelope sender"));
+    begin(out, POLICY_REJECT, header ? "send-as-header" : "send-as", "550", "5.7.1");
+    for (int en = 0; en < 2; en++)
+        say(out, en, L(en, N_("You are logged in as %s, so you may send only as %s@%s, not as"
+                              " <%.200s> (%s). Fix the sender address in your mail program.")),
+            s->person.username, s->person.username, pr->domain, a,
+            where(en, header, w, sizeof(w)));
+    return out->verdict;
 }
 
 int policy_anonymous_sender(const struct policy_rules *pr, const struct policy_sender *s,
                             const char *addr, const char *header, struct policy_reply *out)
 {
-    char a[POLICY_ADDR_MAX], id[768], en[768], where[64], where_en[64];
+    char a[POLICY_ADDR_MAX], w[64];
     if (!pr->school_sender_needs_login || s->trusted_relay || !policy_claims_school(pr, addr))
         return ok_reply(out);
     canonical(addr, a, sizeof(a));
-    return reply(out, POLICY_REJECT, header ? "login-required-header" : "login-required",
-                 "550", "5.7.1",
-                 fmt(id, sizeof(id), "Alamat <%.200s> (%s) milik sekolah: masuk (login) dulu"
-                     " lewat port 587 untuk mengirim sebagai alamat itu.", a,
-                     where_id(header, where, sizeof(where))),
-                 fmt(en, sizeof(en), "The address <%.200s> (%s) belongs to the school: log in"
-                     " (port 587) to send as it.", a,
-                     header ? fmt(where_en, sizeof(where_en), "%s header", header)
-                            : "envelope sender"));
+    begin(out, POLICY_REJECT, header ? "login-required-header" : "login-required", "550", "5.7.1");
+    for (int en = 0; en < 2; en++)
+        say(out, en, L(en, N_("The address <%.200s> (%s) belongs to the school: log in"
+                              " (port 587) to send as it.")), a, where(en, header, w, sizeof(w)));
+    return out->verdict;
 }
 
 int policy_bad_header(const char *name, const char *why, struct policy_reply *out)
 {
-    char id[768], en[768];
-    return reply(out, POLICY_REJECT, "header-syntax", "550", "5.7.1",
-                 fmt(id, sizeof(id), "Kepala %.40s tidak dapat dibaca (%.100s), jadi pengirimnya"
-                     " tidak dapat diperiksa. Perbaiki alamat di aplikasi surat Anda.", name, why),
-                 fmt(en, sizeof(en), "The %.40s header cannot be read (%.100s), so its sender"
-                     " cannot be checked. Fix the address in your mail program.", name, why));
+    begin(out, POLICY_REJECT, "header-syntax", "550", "5.7.1");
+    /* why is one of address.c's N_() texts. */
+    for (int en = 0; en < 2; en++)
+        say(out, en, L(en, N_("The %.40s header cannot be read (%.100s), so its sender cannot"
+                              " be checked. Fix the address in your mail program.")),
+            name, L(en, why));
+    return out->verdict;
 }
 
 int policy_no_from(const struct policy_sender *s, struct policy_reply *out)
 {
-    char id[768], en[768];
-    return reply(out, POLICY_REJECT, "from-missing", "550", "5.7.1",
-                 fmt(id, sizeof(id), "Pesan ini tidak menyebut alamat pengirim di kepala From."
-                     " Kirim dengan alamat Anda sendiri (%s) di kolom pengirim.",
-                     s->person.username),
-                 fmt(en, sizeof(en), "This message names no sender address in its From"
-                     " header. Send it with your own address (%s) as the sender.",
-                     s->person.username));
+    begin(out, POLICY_REJECT, "from-missing", "550", "5.7.1");
+    for (int en = 0; en < 2; en++)
+        say(out, en, L(en, N_("This message names no sender address in its From header. Send"
+                              " it with your own address (%s) as the sender.")),
+            s->person.username);
+    return out->verdict;
 }
 
 int policy_too_many_senders(size_t limit, struct policy_reply *out)
 {
-    char id[768], en[768];
-    return reply(out, POLICY_REJECT, "too-many-senders", "550", "5.7.1",
-                 fmt(id, sizeof(id), "Pesan ini menyebut lebih dari %zu alamat pengirim (From,"
-                     " Sender, Resent-From). Kirim dengan alamat Anda sendiri saja.", limit),
-                 fmt(en, sizeof(en), "This message names more than %zu sender addresses (From,"
-                     " Sender, Resent-From). Send with your own address only.", limit));
+    begin(out, POLICY_REJECT, "too-many-senders", "550", "5.7.1");
+    for (int en = 0; en < 2; en++)
+        say(out, en, L(en, N_("This message names more than %zu sender addresses (From, Sender,"
+                              " Resent-From). Send with your own address only.")), limit);
+    return out->verdict;
 }
 
 /* An address without a domain: its local part in lower case, or 0. */
@@ -347,7 +361,7 @@ static int unqualified_local(const char *addr, char *local, size_t len)
 static int outside_to_list(const struct policy_rules *pr, const char *addr,
                            struct policy_reply *out)
 {
-    char local[POLICY_ADDR_MAX], id[768], en[768];
+    char local[POLICY_ADDR_MAX];
     enum policy_addr_kind k = policy_classify(pr, addr, NULL, local, sizeof(local));
     if (pr->lists_from_outside)
         return ok_reply(out);
@@ -355,60 +369,52 @@ static int outside_to_list(const struct policy_rules *pr, const char *addr,
         && !(unqualified_local(addr, local, sizeof(local)) && policy_is_list(local))
         && !(routed_to_school(pr, addr, local, sizeof(local)) && policy_is_list(local)))
         return ok_reply(out);
-    return reply(out, POLICY_REJECT, "list", "550", "5.7.1",
-                 fmt(id, sizeof(id), "Daftar %s@%s hanya menerima surat dari dalam sekolah."
-                     " Kirim langsung ke alamat guru atau staf.", local, pr->domain),
-                 fmt(en, sizeof(en), "The list %s@%s takes mail only from inside the school."
-                     " Write to a teacher's or staff member's own address.", local, pr->domain));
+    begin(out, POLICY_REJECT, "list", "550", "5.7.1");
+    for (int en = 0; en < 2; en++)
+        say(out, en, L(en, N_("The list %s@%s takes mail only from inside the school. Write to"
+                              " a teacher's or staff member's own address.")), local, pr->domain);
+    return out->verdict;
 }
 
-/* Who the sender is, for texts: "siswa kelas 7A" / "students of class 7A". */
-static void describe(const struct roster_person *p, char *id, size_t idlen, char *en, size_t enlen)
+/* Who the sender is, for texts: "students of class 7A" or the role's name. */
+static void describe(const struct roster_person *p, int en, char *buf, size_t len)
 {
     int r = p->role >= 0 && p->role < ROLE_COUNT ? p->role : ROLE_STUDENT;
-    if (p->role == ROLE_STUDENT && p->class_name[0] != '\0') {
-        snprintf(id, idlen, "siswa kelas %s", p->class_name);
-        snprintf(en, enlen, "students of class %s", p->class_name);
-    } else {
-        snprintf(id, idlen, "%s", role_id[r]);
-        snprintf(en, enlen, "%s", role_en[r]);
-    }
+    if (p->role == ROLE_STUDENT && p->class_name[0] != '\0')
+        snprintf(buf, len, L(en, N_("students of class %s")), p->class_name);
+    else
+        snprintf(buf, len, "%s", L(en, role_names[r]));
 }
 
 /* The daily allowance of outside recipients is used up. */
 static int allowance_used(const struct policy_rules *pr, int role, long long used,
                           struct policy_reply *out)
 {
-    char id[768], en[768];
     long long lim = pr->daily_recipients[role];
-    return reply(out, POLICY_REJECT, "daily-recipients", "550", "5.7.1",
-                 fmt(id, sizeof(id), "Jatah harian surat ke luar sekolah sudah habis: %lld"
-                     " penerima di luar sekolah sehari untuk %s, terpakai %lld, sisa %lld."
-                     " Coba lagi besok.", lim, role_id[role], used,
-                     used < lim ? lim - used : 0),
-                 fmt(en, sizeof(en), "The daily allowance of mail to outside the school is"
-                     " used up: %lld outside recipients a day for %s, %lld used, %lld left."
-                     " Try again tomorrow.", lim, role_en[role], used,
-                     used < lim ? lim - used : 0));
+    begin(out, POLICY_REJECT, "daily-recipients", "550", "5.7.1");
+    for (int en = 0; en < 2; en++)
+        say(out, en, L(en, N_("The daily allowance of mail to outside the school is used up:"
+                              " %lld outside recipients a day for %s, %lld used, %lld left."
+                              " Try again tomorrow.")),
+            lim, L(en, role_names[role]), used, used < lim ? lim - used : 0);
+    return out->verdict;
 }
 
 int policy_recipient(const struct policy_rules *pr, const struct policy_sender *s,
                      const char *addr, const struct policy_usage *used,
                      struct policy_reply *out)
 {
-    char a[POLICY_ADDR_MAX], id[768], en[768], who_id[64], who_en[64];
+    char a[POLICY_ADDR_MAX], who[96];
     char local[POLICY_ADDR_MAX];
     enum policy_addr_kind k = policy_classify(pr, addr, NULL, local, sizeof(local));
     if (k == ADDR_INVALID)
         return reply(out, POLICY_REJECT, "address-syntax", "550", "5.1.3",
-                     "Alamat penerima ini tidak dapat dibaca.",
-                     "This recipient address cannot be read.");
+                     N_("This recipient address cannot be read."));
     /* Roster addresses are ASCII; Unicode case folding (K, long s) must not
      * turn another spelling into a list. */
     if (k == ADDR_SCHOOL && has_8bit(local))
         return reply(out, POLICY_REJECT, "address-syntax", "550", "5.1.3",
-                     "Alamat di sekolah ini hanya memakai huruf dan angka biasa (ASCII).",
-                     "Addresses at this school use plain letters and digits (ASCII) only.");
+                     N_("Addresses at this school use plain letters and digits (ASCII) only."));
     if (!s->authenticated)
         return outside_to_list(pr, addr, out);
     if (k != ADDR_OUTSIDE)
@@ -418,15 +424,16 @@ int policy_recipient(const struct policy_rules *pr, const struct policy_sender *
     canonical(addr, a, sizeof(a));
     const char *dom = strrchr(a, '@');
     int dom_ok = dom != NULL && policy_word_in(pr->allowed_domains, dom + 1);
-    describe(p, who_id, sizeof(who_id), who_en, sizeof(who_en));
-    if (!dom_ok && !policy_external_allowed(pr, p))
-        return reply(out, POLICY_REJECT, "external", "550", "5.7.1",
-                     fmt(id, sizeof(id), "Surat ke luar sekolah (ke <%.200s>) tidak diizinkan"
-                         " untuk %s. Kirim ke alamat di dalam sekolah, atau minta izin ke"
-                         " admin sekolah.", a, who_id),
-                     fmt(en, sizeof(en), "Mail to outside the school (to <%.200s>) is not"
-                         " allowed for %s. Write to a school address, or ask the school's"
-                         " administrator.", a, who_en));
+    if (!dom_ok && !policy_external_allowed(pr, p)) {
+        begin(out, POLICY_REJECT, "external", "550", "5.7.1");
+        for (int en = 0; en < 2; en++) {
+            describe(p, en, who, sizeof(who));
+            say(out, en, L(en, N_("Mail to outside the school (to <%.200s>) is not allowed for"
+                                  " %s. Write to a school address, or ask the school's"
+                                  " administrator.")), a, who);
+        }
+        return out->verdict;
+    }
     long long lim = pr->daily_recipients[role];
     if (lim > 0 && used->recipients >= lim)
         return allowance_used(pr, role, used->recipients, out);
@@ -437,47 +444,44 @@ int policy_message(const struct policy_rules *pr, const struct policy_sender *s,
                    long long size, int outside, const struct policy_usage *used,
                    struct policy_reply *out)
 {
-    char id[768], en[768], sz[32], cap[32], left[32];
+    char sz[32], cap[32], left[32];
     if (!s->authenticated || outside <= 0)
         return ok_reply(out);
     int role = s->person.role >= 0 && s->person.role < ROLE_COUNT ? s->person.role : ROLE_STUDENT;
     long long lim = pr->daily_bytes[role], rlim = pr->daily_recipients[role];
-    /* Sizes in words first: the two texts are built in unspecified order. */
     human(size, sz, sizeof(sz));
     human(pr->max_size, cap, sizeof(cap));
     human(lim > used->bytes ? lim - used->bytes : 0, left, sizeof(left));
-    if (pr->max_size > 0 && size > pr->max_size)
-        return reply(out, POLICY_REJECT, "size", "552", "5.3.4",
-                     fmt(id, sizeof(id), "Pesan ini %s; surat ke luar sekolah paling besar %s,"
-                         " karena sambungan internet sekolah lambat dan mahal. Kecilkan"
-                         " lampiran atau kirim tautan saja.", sz, cap),
-                     fmt(en, sizeof(en), "This message is %s; mail to outside the school may be"
-                         " at most %s, because the school's Internet link is slow and costly."
-                         " Shrink the attachment or send a link instead.", sz, cap));
+    if (pr->max_size > 0 && size > pr->max_size) {
+        begin(out, POLICY_REJECT, "size", "552", "5.3.4");
+        for (int en = 0; en < 2; en++)
+            say(out, en, L(en, N_("This message is %s; mail to outside the school may be at most"
+                                  " %s, because the school's Internet link is slow and costly."
+                                  " Shrink the attachment or send a link instead.")), sz, cap);
+        return out->verdict;
+    }
     /* Another message may have used the allowance since RCPT TO. */
     if (rlim > 0 && used->recipients + outside > rlim)
         return allowance_used(pr, role, used->recipients, out);
     if (lim > 0 && used->bytes + size > lim) {
         human(lim, cap, sizeof(cap));
-        return reply(out, POLICY_REJECT, "daily-bytes", "550", "5.7.1",
-                     fmt(id, sizeof(id), "Jatah harian surat ke luar sekolah (%s sehari untuk"
-                         " %s) tidak cukup: sisa %s, pesan ini %s. Coba lagi besok.",
-                         cap, role_id[role], left, sz),
-                     fmt(en, sizeof(en), "The daily allowance of mail to outside the school"
-                         " (%s a day for %s) is not enough: %s left, this message is %s."
-                         " Try again tomorrow.", cap, role_en[role], left, sz));
+        begin(out, POLICY_REJECT, "daily-bytes", "550", "5.7.1");
+        for (int en = 0; en < 2; en++)
+            say(out, en, L(en, N_("The daily allowance of mail to outside the school (%s a day"
+                                  " for %s) is not enough: %s left, this message is %s. Try"
+                                  " again tomorrow.")), cap, L(en, role_names[role]), left, sz);
+        return out->verdict;
     }
     return ok_reply(out);
 }
 
 void policy_tempfail(struct policy_reply *out, const char *what)
 {
-    char id[768], en[768];
-    reply(out, POLICY_TEMPFAIL, "tempfail", "451", "4.3.0",
-          fmt(id, sizeof(id), "Aturan surat sekolah sementara tidak dapat diperiksa (%s)."
-              " Surat Anda tidak hilang: coba kirim lagi sebentar lagi.", what),
-          fmt(en, sizeof(en), "The school's mail rules cannot be checked right now (%s)."
-              " Nothing is lost: try sending again shortly.", what));
+    begin(out, POLICY_TEMPFAIL, "tempfail", "451", "4.3.0");
+    /* what is one of milter.c's N_() texts ("roster unreadable", ...). */
+    for (int en = 0; en < 2; en++)
+        say(out, en, L(en, N_("The school's mail rules cannot be checked right now (%s). Nothing"
+                              " is lost: try sending again shortly.")), L(en, what));
 }
 
 /* Does the address (raw bytes, family af) lie in "net/prefix" or equal "net"? */

@@ -35,9 +35,10 @@
  *
  *	Each returns POLICY_ACCEPT, POLICY_REJECT or POLICY_TEMPFAIL and, for
  *	the last two, fills out with the SMTP code, the enhanced code of the
- *	same class, the rule's name (for the log) and two reply lines, in
- *	Indonesian and in English, that say what rule applied and what to
- *	do.
+ *	same class, the rule's name (for the log) and the reply text that
+ *	says what rule applied and what to do: in the language gettext
+ *	answers in (the milter sets it from [school] language, see i18n.h)
+ *	for the reply, and in English for the log.
  *
  *	Every address is first brought to the form Postfix delivers to
  *	(address.h: brackets, comments and source routes dropped, quotes
@@ -75,6 +76,9 @@
 #define POLICY_LIST_MAX 1024
 #define POLICY_DOMAIN_MAX 256
 #define POLICY_ADDR_MAX 512
+/* A reply line is at most 512 octets (RFC 5321 4.5.3.1.5): "550 5.7.1 ",
+ * the text and CRLF; longer texts are cut. */
+#define POLICY_TEXT_MAX (512 - 12 + 1)
 
 enum policy_verdict { POLICY_ACCEPT, POLICY_REJECT, POLICY_TEMPFAIL };
 
@@ -119,8 +123,8 @@ struct policy_reply {
     const char *rule;           /* short name for the log */
     char code[4];               /* "550" */
     char xcode[8];              /* "5.7.1" */
-    char id[512];               /* Indonesian line */
-    char en[512];               /* English line */
+    char text[POLICY_TEXT_MAX]; /* the reply, in the school's language */
+    char en[POLICY_TEXT_MAX];   /* the same in English, for the log */
 };
 
 int policy_login(const struct policy_rules *pr, const struct policy_sender *s,

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "i18n.h"
 
 /* "present" when PATH-wal and PATH-shm exist, else which is missing. */
 static const char *wal_files(const char *path, char *buf, size_t len)
@@ -52,7 +53,7 @@ int cmd_check(struct cli *c, int argc, char **argv)
     char b1[96], b2[96];
     (void)argv;
     if (argc != 1)
-        return cli_usage("check", "takes no arguments");
+        return cli_usage("check", _("takes no arguments"));
     int rc = cli_open(c, ROSTER_WRITE | ROSTER_CREDENTIALS);
     if (rc != 0)
         return rc;
@@ -63,8 +64,8 @@ int cmd_check(struct cli *c, int argc, char **argv)
     printf("credentials: %s: %s; wal files %s\n", c->cred_path,
            h.cred_problem[0] ? h.cred_problem : "ok", wal_files(c->cred_path, b2, sizeof(b2)));
     if (h.main_problem[0] || h.cred_problem[0]) {
-        fprintf(stderr, "surel-roster: check: a roster file is damaged: restore it from a "
-                        "backup copy\n");
+        fprintf(stderr, _("surel-roster: check: a roster file is damaged: restore it from a "
+                        "backup copy\n"));
         return EX_DATAERR;
     }
     if (h.without_hash > 0) {      /* a finding, not damage: "add" leaves people so */
@@ -83,7 +84,7 @@ int cmd_paths(struct cli *c, int argc, char **argv)
 {
     (void)argv;
     if (argc != 1)
-        return cli_usage("paths", "takes no arguments");
+        return cli_usage("paths", _("takes no arguments"));
     int rc = cli_paths(c);
     if (rc == 0)
         printf("db %s\ncredentials %s\n", c->db_path, c->cred_path);

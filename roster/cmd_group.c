@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "names.h"
 #include "util.h"
 
@@ -48,7 +49,7 @@ static int group_list(struct cli *c, int argc, char **argv)
 {
     int rc;
     if (argc > 2)
-        return cli_usage("group list", "takes at most one NAME");
+        return cli_usage("group list", _("takes at most one NAME"));
     if ((rc = cli_open(c, ROSTER_READONLY)) != 0)
         return rc;
     if (argc == 1) {
@@ -64,14 +65,14 @@ static int group_list(struct cli *c, int argc, char **argv)
 static int group_create(struct cli *c, const char *name, const char *description)
 {
     if (!surel_username_valid(name) || surel_username_reserved(name)) {
-        fprintf(stderr, "surel-roster: group: '%s' is not a usable group name (lower-case"
-                " letters, digits, '.', '_', '-'; not a reserved or automatic name)\n", name);
+        fprintf(stderr, _("surel-roster: group: '%s' is not a usable group name (lower-case"
+                " letters, digits, '.', '_', '-'; not a reserved or automatic name)\n"), name);
         return EX_DATAERR;
     }
     int taken = roster_name_taken(c->r, name);
     if (taken != 0) {
         if (taken > 0)
-            fprintf(stderr, "surel-roster: group: '%s' is already a person's username\n", name);
+            fprintf(stderr, _("surel-roster: group: '%s' is already a person's username\n"), name);
         return taken > 0 ? EX_DATAERR : cli_db_error(c, "group");
     }
     return roster_group_create(c->r, name, description) < 0 ? cli_db_error(c, name) : 0;
@@ -91,9 +92,9 @@ static int group_add(struct cli *c, int argc, char **argv)
         else if (ch == 's')
             send_as = 1;
         else
-            return cli_usage("group add", "bad option");
+            return cli_usage("group add", _("bad option"));
     if (optind >= argc)
-        return cli_usage("group add", "needs a group NAME");
+        return cli_usage("group add", _("needs a group NAME"));
     const char *name = argv[optind++];
     if ((rc = cli_open(c, ROSTER_WRITE)) != 0)
         return rc;
@@ -124,7 +125,7 @@ static int group_remove(struct cli *c, int argc, char **argv)
     int rc;
     struct people ps = {0};
     if (argc < 2)
-        return cli_usage("group remove", "needs a group NAME");
+        return cli_usage("group remove", _("needs a group NAME"));
     if ((rc = cli_open(c, ROSTER_WRITE)) != 0)
         return rc;
     if (roster_begin(c->r) < 0)
@@ -133,7 +134,7 @@ static int group_remove(struct cli *c, int argc, char **argv)
     if (exists <= 0) {
         roster_rollback(c->r);
         if (exists == 0)
-            fprintf(stderr, "surel-roster: group: no custom group '%s'\n", argv[1]);
+            fprintf(stderr, _("surel-roster: group: no custom group '%s'\n"), argv[1]);
         return exists == 0 ? EX_NOUSER : cli_db_error(c, "group");
     }
     if (argc == 2) {
@@ -159,12 +160,12 @@ static int group_remove(struct cli *c, int argc, char **argv)
 int cmd_group(struct cli *c, int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage("group", "needs list, add or remove");
+        return cli_usage("group", _("needs list, add or remove"));
     if (strcmp(argv[1], "list") == 0)
         return group_list(c, argc - 1, argv + 1);
     if (strcmp(argv[1], "add") == 0)
         return group_add(c, argc - 1, argv + 1);
     if (strcmp(argv[1], "remove") == 0)
         return group_remove(c, argc - 1, argv + 1);
-    return cli_usage("group", "unknown subcommand '%s'", argv[1]);
+    return cli_usage("group", _("unknown subcommand '%s'"), argv[1]);
 }

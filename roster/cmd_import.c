@@ -45,6 +45,7 @@
 
 #include "cli.h"
 #include "hash_pool.h"
+#include "i18n.h"
 #include "import.h"
 #include "names.h"
 #include "slips.h"
@@ -80,28 +81,28 @@ static int parse_opts(int argc, char **argv, struct import_opts *o)
         switch (ch) {
         case 'r':
             if ((o->role = roster_role_parse(optarg)) < 0)
-                return cli_usage("import", "unknown role '%s'", optarg);
+                return cli_usage("import", _("unknown role '%s'"), optarg);
             break;
         case 'c': o->class_name = optarg; break;
         case 's':
         case 'W':
             if (o->sync != IMPORT_SYNC_NONE)
-                return cli_usage("import", "give --sync or --sync-school, once");
+                return cli_usage("import", _("give --sync or --sync-school, once"));
             o->sync = ch == 's' ? IMPORT_SYNC_CLASSES : IMPORT_SYNC_SCHOOL;
             break;
         case 'f': o->force = 1; break;
         case 'n': o->dry_run = 1; break;
         case 'S': o->slips = optarg; break;
-        default: return cli_usage("import", "bad option");
+        default: return cli_usage("import", _("bad option"));
         }
     }
     if (optind != argc - 1)
-        return cli_usage("import", "needs exactly one FILE (.csv or .xlsx)");
+        return cli_usage("import", _("needs exactly one FILE (.csv or .xlsx)"));
     if (o->sync == IMPORT_SYNC_SCHOOL && o->role != ROLE_STUDENT)
-        return cli_usage("import", "--sync-school takes the list of every student, not --role %s",
+        return cli_usage("import", _("--sync-school takes the list of every student, not --role %s"),
                          roster_role_name((enum roster_role)o->role));
     if (o->force && o->sync != IMPORT_SYNC_SCHOOL)
-        return cli_usage("import", "--force only goes with --sync-school");
+        return cli_usage("import", _("--force only goes with --sync-school"));
     o->file = argv[optind];
     return 0;
 }
@@ -111,7 +112,7 @@ static int parse_opts(int argc, char **argv, struct import_opts *o)
 static void print_error(const char *file, const char *sheet, const char *err)
 {
     if (strncmp(err, "line ", 5) == 0 && sheet != NULL && sheet[0] != '\0')
-        fprintf(stderr, "surel-roster: %s: sheet \"%s\" row %s\n", file, sheet, err + 5);
+        fprintf(stderr, _("surel-roster: %s: sheet \"%s\" row %s\n"), file, sheet, err + 5);
     else if (strncmp(err, "line ", 5) == 0)
         fprintf(stderr, "surel-roster: %s:%s\n", file, err + 5);
     else
@@ -193,11 +194,11 @@ static int give_passwords(struct cli *c, const struct import_plan *plan, struct 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (hash_pool_run(surel_config_str(c->cfg, "roster", "password_scheme"), jobs, n,
                       isatty(2)) < 0) {
-        fprintf(stderr, "surel-roster: hashing a password failed\n");
+        fprintf(stderr, _("surel-roster: hashing a password failed\n"));
         rc = EX_SOFTWARE;
     }
     if (c->verbose)
-        fprintf(stderr, "surel-roster: hashed %d passwords in %.3f s\n", n, seconds_since(&t0));
+        fprintf(stderr, _("surel-roster: hashed %d passwords in %.3f s\n"), n, seconds_since(&t0));
     for (int i = 0, j = 0; i < plan->nchanges && rc == 0; i++) {
         if (plan->changes[i].kind != IMPORT_ADD)
             continue;
@@ -225,10 +226,10 @@ static int guard_sync_school(const struct import_opts *o, int graduating, long l
 {
     if (graduating == 0 || (long long)graduating * 2 <= students)
         return 0;
-    fprintf(stderr, "surel-roster: %s: --sync-school would graduate %d of the %lld active"
+    fprintf(stderr, _("surel-roster: %s: --sync-school would graduate %d of the %lld active"
             " students (%lld%%), more than half; a list cut short does this.  Check that the"
             " file lists the whole school (--dry-run shows who would go), then add --force"
-            " if it is right\n", o->file, graduating, students,
+            " if it is right\n"), o->file, graduating, students,
             students ? (long long)graduating * 100 / students : 100);
     return EX_DATAERR;
 }
@@ -284,9 +285,9 @@ static int run_import(struct cli *c, const struct import_opts *o, const struct i
                plan.counts[IMPORT_UPDATE], plan.counts[IMPORT_UNCHANGED],
                plan.counts[IMPORT_GRADUATE], o->dry_run ? " (dry run: nothing changed)" : "");
         if (!o->dry_run && o->slips == NULL && plan.counts[IMPORT_ADD] > 0)
-            fprintf(stderr, "surel-roster: the %d new accounts have no password yet; give them"
+            fprintf(stderr, _("surel-roster: the %d new accounts have no password yet; give them"
                     " one with 'surel-roster passwd --generate --slips FILE USER...' (or"
-                    " --class C)\n", plan.counts[IMPORT_ADD]);
+                    " --class C)\n"), plan.counts[IMPORT_ADD]);
     }
     import_plan_free(&plan);
     return rc;
@@ -305,19 +306,19 @@ int cmd_import(struct cli *c, int argc, char **argv)
     if (o.class_name != NULL) {
         char norm[ROSTER_CLASS_MAX];
         if (surel_class_normalize(o.class_name, norm, sizeof(norm)) < 0)
-            return cli_usage("import", "class '%s' is not usable", o.class_name);
+            return cli_usage("import", _("class '%s' is not usable"), o.class_name);
     }
     if ((rc = read_rows(&o, &rows, &nrows, &src)) != 0)
         return rc;
     if (c->verbose)
-        fprintf(stderr, "surel-roster: %s read as %s%s%s%s\n", o.file, src.form,
+        fprintf(stderr, _("surel-roster: %s read as %s%s%s%s\n"), o.file, src.form,
                 strcmp(src.form, "csv") == 0 ? " in " : ", sheet \"",
                 strcmp(src.form, "csv") == 0 ? src.encoding : src.sheet,
                 strcmp(src.form, "csv") == 0 ? "" : "\"");
     if ((rc = cli_open(c, ROSTER_WRITE | ROSTER_CREDENTIALS)) == 0)
         rc = run_import(c, &o, rows, nrows, &src);
     if (c->verbose)
-        fprintf(stderr, "surel-roster: import of %d rows took %.3f s\n", nrows, seconds_since(&t0));
+        fprintf(stderr, _("surel-roster: import of %d rows took %.3f s\n"), nrows, seconds_since(&t0));
     free(rows);
     return rc;
 }

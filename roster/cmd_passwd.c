@@ -24,6 +24,7 @@
 
 #include "cli.h"
 #include "hash_pool.h"
+#include "i18n.h"
 #include "slips.h"
 #include "util.h"
 
@@ -54,12 +55,12 @@ static int read_line(const char *prompt, char *buf, size_t len)
 static int given_password(int from_stdin, char *pw, size_t len)
 {
     char again[256];
-    if (read_line(from_stdin ? NULL : "New password: ", pw, len) < 0) {
-        fprintf(stderr, "surel-roster: passwd: no password given\n");
+    if (read_line(from_stdin ? NULL : _("New password: "), pw, len) < 0) {
+        fprintf(stderr, _("surel-roster: passwd: no password given\n"));
         return EX_DATAERR;
     }
     if (strlen(pw) < SUREL_PASSWORD_MIN) {
-        fprintf(stderr, "surel-roster: passwd: a password needs at least %d characters\n",
+        fprintf(stderr, _("surel-roster: passwd: a password needs at least %d characters\n"),
                 SUREL_PASSWORD_MIN);
         return EX_DATAERR;
     }
@@ -67,7 +68,7 @@ static int given_password(int from_stdin, char *pw, size_t len)
         int same = read_line("Again: ", again, sizeof(again)) == 0 && strcmp(again, pw) == 0;
         explicit_bzero(again, sizeof(again));
         if (!same) {
-            fprintf(stderr, "surel-roster: passwd: the two passwords differ\n");
+            fprintf(stderr, _("surel-roster: passwd: the two passwords differ\n"));
             return EX_DATAERR;
         }
     }
@@ -83,7 +84,7 @@ static int store_passwords(struct cli *c, struct hash_job *jobs, const struct pe
     int rc = 0;
     if (hash_pool_run(surel_config_str(c->cfg, "roster", "password_scheme"), jobs, ps->n,
                       isatty(2) && ps->n > 1) < 0) {
-        fprintf(stderr, "surel-roster: passwd: hashing failed\n");
+        fprintf(stderr, _("surel-roster: passwd: hashing failed\n"));
         return EX_SOFTWARE;
     }
     if (slips_path != NULL && (slips = slips_open(slips_path, surel_config_str(c->cfg, "school",
@@ -129,20 +130,20 @@ int cmd_passwd(struct cli *c, int argc, char **argv)
         case 's': from_stdin = 1; break;
         case 'c': cls = optarg; break;
         case 'S': slips = optarg; break;
-        default: return cli_usage("passwd", "bad option");
+        default: return cli_usage("passwd", _("bad option"));
         }
     }
     if (generate && from_stdin)
-        return cli_usage("passwd", "--generate and --stdin exclude each other");
+        return cli_usage("passwd", _("--generate and --stdin exclude each other"));
     if (slips != NULL && !generate)
-        return cli_usage("passwd", "--slips goes with --generate");
+        return cli_usage("passwd", _("--slips goes with --generate"));
     if ((rc = cli_open(c, ROSTER_WRITE | ROSTER_CREDENTIALS)) != 0)
         return rc;
     if ((rc = cli_collect_people(c, "passwd", cls, argc - optind, argv + optind, &ps)) != 0)
         return rc;
     if (!generate && ps.n != 1) {
         free(ps.p);
-        return cli_usage("passwd", "only --generate sets passwords for several people");
+        return cli_usage("passwd", _("only --generate sets passwords for several people"));
     }
     struct hash_job *jobs = calloc((size_t)ps.n, sizeof(*jobs));
     if (jobs == NULL) {

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "i18n.h"
 #include "import.h"
 #include "names.h"
 #include "util.h"
@@ -27,7 +28,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
 {
     (void)argv;
     if (argc != 1)
-        return cli_usage("init", "takes no arguments");
+        return cli_usage("init", _("takes no arguments"));
     const char *db = c->db_path ? c->db_path : surel_config_str(c->cfg, "roster", "db");
     char dir[4096];
     surel_strlcpy(dir, db, sizeof(dir));
@@ -35,7 +36,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
     if (slash != NULL && slash != dir) {
         *slash = '\0';
         if (surel_mkdirs(dir, 0755) < 0) {
-            fprintf(stderr, "surel-roster: cannot create %s\n", dir);
+            fprintf(stderr, _("surel-roster: cannot create %s\n"), dir);
             return EX_CANTCREAT;
         }
     }
@@ -56,7 +57,7 @@ static int find_person(struct cli *c, const char *login, struct roster_person *p
                               sizeof(name)) == 0)
         rc = roster_find_username(c->r, name, p);
     if (rc == 0)
-        fprintf(stderr, "surel-roster: no such user: %s\n", login);
+        fprintf(stderr, _("surel-roster: no such user: %s\n"), login);
     else if (rc < 0)
         cli_db_error(c, login);
     return rc;
@@ -141,11 +142,11 @@ int cmd_list(struct cli *c, int argc, char **argv)
                                || !strcmp(optarg, "json")))
             o.format = optarg;
         else if (ch != 'c' || f.class_name == NULL)
-            return cli_usage("list", "bad option or value%s%s", optarg ? ": " : "",
+            return cli_usage("list", _("bad option or value%s%s"), optarg ? ": " : "",
                              optarg ? optarg : "");
     }
     if (optind != argc)
-        return cli_usage("list", "unexpected argument '%s'", argv[optind]);
+        return cli_usage("list", _("unexpected argument '%s'"), argv[optind]);
     if ((rc = cli_open(c, ROSTER_READONLY)) != 0)
         return rc;
     if (strcmp(o.format, "csv") == 0)
@@ -167,7 +168,7 @@ int cmd_show(struct cli *c, int argc, char **argv)
     char hash[ROSTER_HASH_MAX], list[64];
     int rc;
     if (argc != 2)
-        return cli_usage("show", "needs one USER");
+        return cli_usage("show", _("needs one USER"));
     if ((rc = cli_open(c, ROSTER_READONLY | ROSTER_CREDENTIALS)) != 0
         && (rc = cli_open(c, ROSTER_READONLY)) != 0)
         return rc;
@@ -204,18 +205,18 @@ int cmd_add(struct cli *c, int argc, char **argv)
         case 'r': fields[COL_ROLE] = optarg; break;
         case 'c': fields[COL_CLASS] = optarg; break;
         case 'i': fields[COL_NISN] = optarg; break;
-        default: return cli_usage("add", "bad option");
+        default: return cli_usage("add", _("bad option"));
         }
     }
     if (optind != argc || !*fields[COL_NAME])
-        return cli_usage("add", "needs --name \"Full Name\" and no other arguments");
+        return cli_usage("add", _("needs --name \"Full Name\" and no other arguments"));
     /* The same checks as a row of a class list. */
     struct csv_row row = {1, COL_COUNT, (char **)fields, NULL};
     int col[COL_COUNT] = {COL_NAME, COL_CLASS, COL_NISN, COL_GENDER, COL_ROLE};
     struct import_row in;
     char err[512];
     if (import_read_row(&row, col, ROLE_STUDENT, NULL, &in, err, sizeof(err)) < 0) {
-        fprintf(stderr, "surel-roster: add: %s\n", err + 8);
+        fprintf(stderr, _("surel-roster: add: %s\n"), err + 8);
         return EX_DATAERR;
     }
     if ((rc = cli_open(c, ROSTER_WRITE)) != 0)
@@ -226,15 +227,15 @@ int cmd_add(struct cli *c, int argc, char **argv)
     surel_strlcpy(p.class_name, in.class_name, sizeof(p.class_name));
     surel_strlcpy(p.nisn, in.nisn, sizeof(p.nisn));
     if (in.nisn[0] && roster_find_nisn(c->r, in.nisn, NULL) == 1) {
-        fprintf(stderr, "surel-roster: add: NISN %s is already in the roster\n", in.nisn);
+        fprintf(stderr, _("surel-roster: add: NISN %s is already in the roster\n"), in.nisn);
         return EX_DATAERR;
     }
     if (roster_begin(c->r) < 0 || import_allocate_username(c->r, &p) < 0
         || roster_insert(c->r, &p) < 0 || roster_commit(c->r) < 0)
         return cli_db_error(c, "add");
     puts(p.username);
-    fprintf(stderr, "surel-roster: %s has no password yet; give one with 'surel-roster passwd"
-            " %s'\n", p.username, p.username);
+    fprintf(stderr, _("surel-roster: %s has no password yet; give one with 'surel-roster passwd"
+            " %s'\n"), p.username, p.username);
     return 0;
 }
 
@@ -260,16 +261,16 @@ int cli_collect_people(struct cli *c, const char *cmd, const char *class_name, i
     struct roster_person p;
     memset(ps, 0, sizeof(*ps));
     if ((class_name == NULL) == (nusers == 0))
-        return cli_usage(cmd, "needs USER... or --class C (not both)");
+        return cli_usage(cmd, _("needs USER... or --class C (not both)"));
     if (class_name != NULL) {
         char cls[ROSTER_CLASS_MAX];
         struct roster_filter f = {cls, -1, -1};
         if (surel_class_normalize(class_name, cls, sizeof(cls)) < 0)
-            return cli_usage(cmd, "class '%s' is not usable", class_name);
+            return cli_usage(cmd, _("class '%s' is not usable"), class_name);
         if (roster_each(c->r, &f, people_push, ps) != 0)
             return cli_db_error(c, cmd);
         if (ps->n == 0) {
-            fprintf(stderr, "surel-roster: %s: nobody in class %s\n", cmd, cls);
+            fprintf(stderr, _("surel-roster: %s: nobody in class %s\n"), cmd, cls);
             return EX_DATAERR;
         }
         return 0;
@@ -300,7 +301,7 @@ int cmd_status(struct cli *c, int argc, char **argv)
         if (ch == 'c')
             cls = optarg;
         else
-            return cli_usage(cmd, "bad option");
+            return cli_usage(cmd, _("bad option"));
     if ((rc = cli_open(c, ROSTER_WRITE)) != 0)
         return rc;
     if (roster_begin(c->r) < 0)
@@ -339,10 +340,10 @@ int cmd_move(struct cli *c, int argc, char **argv)
     while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         char *dst = ch == 'c' ? from : ch == 't' ? to : NULL;
         if (dst == NULL || surel_class_normalize(optarg, dst, ROSTER_CLASS_MAX) < 0)
-            return cli_usage("move", "bad option or class '%s'", optarg ? optarg : "");
+            return cli_usage("move", _("bad option or class '%s'"), optarg ? optarg : "");
     }
     if (!from[0] || !to[0] || optind != argc)
-        return cli_usage("move", "needs --class FROM --to TO");
+        return cli_usage("move", _("needs --class FROM --to TO"));
     if ((rc = cli_open(c, ROSTER_WRITE)) != 0)
         return rc;
     struct roster_filter f = {from, ROLE_STUDENT, -1};
@@ -358,7 +359,7 @@ int cmd_move(struct cli *c, int argc, char **argv)
     if (rc != 0)
         roster_rollback(c->r);
     else if (ps.n == 0)
-        fprintf(stderr, "surel-roster: move: nobody in class %s\n", from);
+        fprintf(stderr, _("surel-roster: move: nobody in class %s\n"), from);
     else
         printf("moved %d from %s to %s\n", ps.n, from, to);
     free(ps.p);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "csv_read.h"
+#include "i18n.h"
 #include "names.h"
 #include "util.h"
 
@@ -149,8 +150,8 @@ static int quote_problem(const char *d, size_t len, char delim, const char **why
             while (j < len && (d[j] == ' ' || (d[j] == '\t' && delim != '\t')))
                 j++;
             if (j < len && d[j] != delim && d[j] != '\n' && d[j] != '\r') {
-                *why = open_line < line ? "a quote opens here and is never closed"
-                                        : "a quote inside a quoted field must be doubled (\"\")";
+                *why = open_line < line ? _("a quote opens here and is never closed")
+                                        : _("a quote inside a quoted field must be doubled (\"\")");
                 return open_line < line ? open_line : line;
             }
             quoted = at_start = 0;
@@ -172,7 +173,7 @@ static int quote_problem(const char *d, size_t len, char delim, const char **why
             at_start = 0;
         }
     }
-    *why = "a quote opens here and is never closed";
+    *why = _("a quote opens here and is never closed");
     return quoted ? open_line : 0;
 }
 
@@ -201,15 +202,15 @@ int csv_table_parse(const char *name, const char *data, size_t len, struct csv_t
     }
     if ((bad = first_bad_line(data, len, &too_long)) != 0) {
         if (too_long)
-            snprintf(err, errlen, "%s:%d: line too long (more than %d bytes); is this a class"
-                     " list?", name, bad, CSV_MAX_LINE);
+            snprintf(err, errlen, _("%s:%d: line too long (more than %d bytes); is this a class"
+                     " list?"), name, bad, CSV_MAX_LINE);
         else
-            snprintf(err, errlen, "%s:%d: not UTF-8 text; save the sheet as \"CSV UTF-8\"",
+            snprintf(err, errlen, _("%s:%d: not UTF-8 text; save the sheet as \"CSV UTF-8\""),
                      name, bad);
         return -1;
     }
     if (csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
-        snprintf(err, errlen, "%s: out of memory", name);
+        snprintf(err, errlen, _("%s: out of memory"), name);
         return -1;
     }
     t->delimiter = detect_delimiter(data, len);
@@ -230,15 +231,15 @@ int csv_table_parse(const char *name, const char *data, size_t len, struct csv_t
     }
     if (!ps.failed && csv_fini(&p, on_field, on_row, &ps) != 0) {
         parse_error(name, data, len, t->delimiter, ps.row_start,
-                    "a quote opens here and is never closed", err, errlen);
+                    _("a quote opens here and is never closed"), err, errlen);
         ps.failed = 2;
     }
     csv_free(&p);
     row_free(&ps.cur);
     if (ps.failed == 1)
-        snprintf(err, errlen, "%s: out of memory", name);
+        snprintf(err, errlen, _("%s: out of memory"), name);
     if (!ps.failed && t->nrows == 0) {
-        snprintf(err, errlen, "%s: no rows; the file is empty", name);
+        snprintf(err, errlen, _("%s: no rows; the file is empty"), name);
         ps.failed = 2;
     }
     if (ps.failed) {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "i18n.h"
 #include "import.h"
 #include "name_case.h"
 #include "names.h"
@@ -52,7 +53,7 @@ int import_map_header(const struct csv_row *header, int col[COL_COUNT], char *er
                 if (strcmp(key, column_words[c][w]) != 0)
                     continue;
                 if (col[c] >= 0) {
-                    snprintf(err, errlen, "line %d: two %s columns: \"%s\" and \"%s\"",
+                    snprintf(err, errlen, _("line %d: two %s columns: \"%s\" and \"%s\""),
                              header->line, column_label[c], header->fields[col[c]],
                              header->fields[i]);
                     return -1;
@@ -62,7 +63,7 @@ int import_map_header(const struct csv_row *header, int col[COL_COUNT], char *er
         }
     }
     if (col[COL_NAME] < 0) {
-        snprintf(err, errlen, "line %d: no name column (a header such as Nama or Name)",
+        snprintf(err, errlen, _("line %d: no name column (a header such as Nama or Name)"),
                  header->line);
         return -1;
     }
@@ -169,7 +170,7 @@ int import_find_header(const struct csv_table *t, int col[COL_COUNT], int *first
     struct csv_row joined;
     int rc = join_header(&t->rows[h], &t->rows[h + 1], &joined);
     if (rc < 0)
-        snprintf(err, errlen, "out of memory");
+        snprintf(err, errlen, _("out of memory"));
     else
         rc = import_map_header(&joined, col, err, errlen);
     header_free(&joined);
@@ -249,8 +250,8 @@ static int nisn_from_number(const struct csv_row *row, const int col[COL_COUNT],
     }
     char letters[8];
     column_letters(c, letters, sizeof(letters));
-    snprintf(err, errlen, "line %d: NISN %s in cell %s%d is a number of %zu digits, not a"
-             " NISN (10 digits); format the column as text and type it again", row->line, v,
+    snprintf(err, errlen, _("line %d: NISN %s in cell %s%d is a number of %zu digits, not a"
+             " NISN (10 digits); format the column as text and type it again"), row->line, v,
              letters, row->line, n);
     return -1;
 }
@@ -271,20 +272,20 @@ int import_read_row(const struct csv_row *row, const int col[COL_COUNT], int def
     if (need >= sizeof(out->full_name)) {
         char start[48];                 /* cut at a character, like the name itself */
         surel_name_normalize(out->full_name, start, sizeof(start));
-        snprintf(err, errlen, "line %d: the name \"%s...\" is too long (%zu bytes of UTF-8;"
-                 " at most %zu)", row->line, start, need, sizeof(out->full_name) - 1);
+        snprintf(err, errlen, _("line %d: the name \"%s...\" is too long (%zu bytes of UTF-8;"
+                 " at most %zu)"), row->line, start, need, sizeof(out->full_name) - 1);
         return -1;
     }
     name_case_fix(out->full_name);
     surel_name_key(out->full_name, out->name_key, sizeof(out->name_key));
     if (out->full_name[0] == '\0') {
-        snprintf(err, errlen, "line %d: the name is empty", row->line);
+        snprintf(err, errlen, _("line %d: the name is empty"), row->line);
         return -1;
     }
     v = field(row, col, COL_ROLE);
     int role = *v ? roster_role_parse(v) : default_role;
     if (role < 0) {
-        snprintf(err, errlen, "line %d: unknown role \"%s\" (siswa, guru, staf, admin)",
+        snprintf(err, errlen, _("line %d: unknown role \"%s\" (siswa, guru, staf, admin)"),
                  row->line, v);
         return -1;
     }
@@ -294,13 +295,13 @@ int import_read_row(const struct csv_row *row, const int col[COL_COUNT], int def
         v = default_class;
     if (out->role == ROLE_STUDENT) {
         if (*v == '\0') {
-            snprintf(err, errlen, "line %d: no class for student \"%s\" (add a Kelas column"
-                     " or use --class)", row->line, out->full_name);
+            snprintf(err, errlen, _("line %d: no class for student \"%s\" (add a Kelas column"
+                     " or use --class)"), row->line, out->full_name);
             return -1;
         }
         if (surel_class_normalize(v, out->class_name, sizeof(out->class_name)) < 0) {
-            snprintf(err, errlen, "line %d: class \"%s\" is not usable (letters, digits and"
-                     " '-', at most 16)", row->line, v);
+            snprintf(err, errlen, _("line %d: class \"%s\" is not usable (letters, digits and"
+                     " '-', at most 16)"), row->line, v);
             return -1;
         }
     }
@@ -309,8 +310,8 @@ int import_read_row(const struct csv_row *row, const int col[COL_COUNT], int def
         return -1;
     v = nisn[0] ? nisn : field(row, col, COL_NISN);
     if (*v != '\0' && !nisn_valid(v)) {
-        snprintf(err, errlen, "line %d: NISN \"%s\" is not 10 digits (did the spreadsheet"
-                 " drop leading zeros? format the column as text)", row->line, v);
+        snprintf(err, errlen, _("line %d: NISN \"%s\" is not 10 digits (did the spreadsheet"
+                 " drop leading zeros? format the column as text)"), row->line, v);
         return -1;
     }
     surel_strlcpy(out->nisn, v, sizeof(out->nisn));
@@ -318,7 +319,7 @@ int import_read_row(const struct csv_row *row, const int col[COL_COUNT], int def
     if (*v != '\0') {
         const char *g = gender_code(v);
         if (g == NULL) {
-            snprintf(err, errlen, "line %d: gender \"%s\" is not L or P", row->line, v);
+            snprintf(err, errlen, _("line %d: gender \"%s\" is not L or P"), row->line, v);
             return -1;
         }
         surel_strlcpy(out->gender, g, sizeof(out->gender));
@@ -578,7 +579,7 @@ db_error:
     snprintf(err, errlen, "line %d: %s", row->line, roster_errmsg(r));
     return rc;
 oom:
-    snprintf(err, errlen, "out of memory");
+    snprintf(err, errlen, _("out of memory"));
     return -1;
 }
 
@@ -666,11 +667,11 @@ static int check_duplicate_nisn(const struct import_row *rows, int nrows, char *
             continue;
         struct smap_entry *e = smap_get(&seen, rows[i].nisn, 0);
         if (e != NULL) {
-            snprintf(err, errlen, "line %d: NISN %s is also on line %d", rows[i].line,
+            snprintf(err, errlen, _("line %d: NISN %s is also on line %d"), rows[i].line,
                      rows[i].nisn, (int)e->a);
             rc = -1;
         } else if ((e = smap_get(&seen, rows[i].nisn, 1)) == NULL) {
-            snprintf(err, errlen, "out of memory");
+            snprintf(err, errlen, _("out of memory"));
             rc = -1;
         } else {
             e->a = rows[i].line;

@@ -26,41 +26,40 @@
 #include "log.h"
 #include "util.h"
 
-static const char usage_text[] =
-    "usage: surel-roster [--config FILE] [--db PATH] [-v] COMMAND [ARGS]\n"
-    "\n"
-    "Commands:\n"
-    "  init                                create the roster (or upgrade its schema)\n"
-    "  import [--role student|teacher|staff] [--class C] [--sync | --sync-school [--force]]\n"
-    "         [--dry-run] [--slips FILE] FILE\n"
-    "                                      add and update people from a class list\n"
-    "                                      (CSV, or .xlsx such as Dapodik's);\n"
-    "                                      --sync-school: the file is the whole school\n"
-    "  list [--class C] [--role R] [--status S] [--format table|csv|json]\n"
-    "  show USER\n"
-    "  add --name \"Full Name\" [--role R] [--class C] [--nisn N]\n"
-    "  passwd (USER... | --class C) [--generate [--slips FILE] | --stdin]\n"
-    "  suspend | activate | graduate (USER... | --class C)\n"
-    "  move --class FROM --to TO\n"
-    "  group list [NAME]\n"
-    "  group add NAME [--description TEXT] [--send-as] [USER...]\n"
-    "  group remove NAME [USER...]\n"
-    "  check                               is the roster sound? (puts back -wal/-shm)\n"
-    "  paths                               where the roster and credentials files are\n"
-    "\n"
-    "Options:\n"
-    "  --config FILE   configuration (default " SUREL_DEFAULT_CONFIG ")\n"
-    "  --db PATH       roster database (default: [roster] db); the credentials\n"
-    "                  file is [roster] credentials, else credentials.db beside it\n"
-    "  -v, --verbose   say more, including timings\n"
-    "  -h, --help      this text\n"
-    "\n"
-    "Exit status: 0 ok, 64 usage, 65 bad data, 66 no input, 67 no such user,\n"
-    "74 I/O or database error, 75 roster busy, 78 bad configuration.\n";
-
+/* --help: the commands and options, in the reader's language. */
 static void usage(FILE *fp)
 {
-    fputs(usage_text, fp);
+    fprintf(fp, _(
+        "usage: surel-roster [--config FILE] [--db PATH] [-v] COMMAND [ARGS]\n"
+        "\n"
+        "Commands:\n"
+        "  init                                create the roster (or upgrade its schema)\n"
+        "  import [--role student|teacher|staff] [--class C] [--sync | --sync-school [--force]]\n"
+        "         [--dry-run] [--slips FILE] FILE\n"
+        "                                      add and update people from a class list\n"
+        "                                      (CSV, or .xlsx such as Dapodik's);\n"
+        "                                      --sync-school: the file is the whole school\n"
+        "  list [--class C] [--role R] [--status S] [--format table|csv|json]\n"
+        "  show USER\n"
+        "  add --name \"Full Name\" [--role R] [--class C] [--nisn N]\n"
+        "  passwd (USER... | --class C) [--generate [--slips FILE] | --stdin]\n"
+        "  suspend | activate | graduate (USER... | --class C)\n"
+        "  move --class FROM --to TO\n"
+        "  group list [NAME]\n"
+        "  group add NAME [--description TEXT] [--send-as] [USER...]\n"
+        "  group remove NAME [USER...]\n"
+        "  check                               is the roster sound? (puts back -wal/-shm)\n"
+        "  paths                               where the roster and credentials files are\n"
+        "\n"
+        "Options:\n"
+        "  --config FILE   configuration (default %s)\n"
+        "  --db PATH       roster database (default: [roster] db); the credentials\n"
+        "                  file is [roster] credentials, else credentials.db beside it\n"
+        "  -v, --verbose   say more, including timings\n"
+        "  -h, --help      this text\n"
+        "\n"
+        "Exit status: 0 ok, 64 usage, 65 bad data, 66 no input, 67 no such user,\n"
+        "74 I/O or database error, 75 roster busy, 78 bad configuration.\n"), SUREL_DEFAULT_CONFIG);
 }
 
 int cli_usage(const char *cmd, const char *fmt, ...)
@@ -70,7 +69,7 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nTry 'surel-roster --help'.\n");
+    fprintf(stderr, _("\nTry 'surel-roster --help'.\n"));
     return EX_USAGE;
 }
 
@@ -86,7 +85,7 @@ int cli_paths(struct cli *c)
         return 0;                       /* already done */
     if (surel_roster_paths(c->cfg, c->db_path, c->db_buf, sizeof(c->db_buf), c->cred_path,
                            sizeof(c->cred_path)) < 0) {
-        fprintf(stderr, "surel-roster: %s: [roster] db or credentials is too long\n",
+        fprintf(stderr, _("surel-roster: %s: [roster] db or credentials is too long\n"),
                 surel_config_path(c->cfg));
         return EX_CONFIG;
     }
@@ -168,7 +167,7 @@ int main(int argc, char **argv)
             break;
         }
     if (status < 0)
-        status = cli_usage(argv[first], "unknown command");
+        status = cli_usage(argv[first], _("unknown command"));
     roster_close(c.r);
     surel_config_free(c.cfg);
     return status;

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "i18n.h"
 #include "table_read.h"
 #include "xlsx_read.h"
 
@@ -96,7 +97,7 @@ static int convert(const char *name, const char *from, const char *data, size_t 
 {
     iconv_t cd = iconv_open("UTF-8", from);
     if (cd == (iconv_t)-1) {
-        snprintf(err, errlen, "%s: cannot convert from %s: %s", name, from, strerror(errno));
+        snprintf(err, errlen, _("%s: cannot convert from %s: %s"), name, from, strerror(errno));
         return -1;
     }
     size_t cap = len * 3 + 16, left = cap;  /* 1 byte of 1252 or 2 of UTF-16: at most 3 */
@@ -104,12 +105,12 @@ static int convert(const char *name, const char *from, const char *data, size_t 
     size_t inleft = len;
     int rc = 0;
     if (buf == NULL) {
-        snprintf(err, errlen, "%s: out of memory", name);
+        snprintf(err, errlen, _("%s: out of memory"), name);
         rc = -1;
     } else if (iconv(cd, &in, &inleft, &o, &left) == (size_t)-1) {
         int line = line_at(buf, (size_t)(o - buf));
-        snprintf(err, errlen, "%s:%d: not %s text (%s); save the sheet as \"CSV UTF-8\"", name,
-                 line, from, errno == E2BIG ? "too large" : "a broken character");
+        snprintf(err, errlen, _("%s:%d: not %s text (%s); save the sheet as \"CSV UTF-8\""), name,
+                 line, from, errno == E2BIG ? _("too large") : _("a broken character"));
         rc = -1;
     }
     iconv_close(cd);
@@ -149,8 +150,8 @@ int text_to_utf8(const char *name, const char *data, size_t len, char **out, siz
         if ((size_t)(nul - data) < bad)
             bad = (size_t)(nul - data);
     }
-    snprintf(err, errlen, "%s:%d: not UTF-8 text (nor Windows-1252, nor UTF-16 with its byte"
-             " order mark); save the sheet as \"CSV UTF-8\"", name, line_at(data, bad));
+    snprintf(err, errlen, _("%s:%d: not UTF-8 text (nor Windows-1252, nor UTF-16 with its byte"
+             " order mark); save the sheet as \"CSV UTF-8\""), name, line_at(data, bad));
     return -1;
 }
 
@@ -164,8 +165,8 @@ int table_parse(const char *name, const char *data, size_t len, struct csv_table
         return xlsx_parse(name, data, len, t, src->sheet, sizeof(src->sheet), err, errlen);
     }
     if (len >= 4 && memcmp(data, "\xD0\xCF\x11\xE0", 4) == 0) {
-        snprintf(err, errlen, "%s: an old Excel .xls workbook; open it in Excel or LibreOffice"
-                 " and save it as .xlsx or as CSV", name);
+        snprintf(err, errlen, _("%s: an old Excel .xls workbook; open it in Excel or LibreOffice"
+                 " and save it as .xlsx or as CSV"), name);
         return -1;
     }
     char *text;
@@ -192,7 +193,7 @@ int table_read(const char *path, struct csv_table *t, struct table_source *src, 
         return -1;
     }
     if (st.st_size > TABLE_MAX_BYTES) {
-        snprintf(err, errlen, "%s: larger than %ld MB; split it", path, TABLE_MAX_BYTES >> 20);
+        snprintf(err, errlen, _("%s: larger than %ld MB; split it"), path, TABLE_MAX_BYTES >> 20);
         fclose(fp);
         return -1;
     }

@@ -25,6 +25,7 @@
 #include <libxml/tree.h>
 #include <zip.h>
 
+#include "i18n.h"
 #include "util.h"
 #include "xlsx_read.h"
 
@@ -91,7 +92,7 @@ static int part_read(struct xlsx *x, const char *path, char **buf, size_t *len)
     if (zip_stat(x->zip, path, ZIP_FL_NOCASE, &st) < 0)
         return 1;
     if (!(st.valid & ZIP_STAT_SIZE) || st.size > (zip_uint64_t)XLSX_PART_MAX) {
-        snprintf(x->err, x->errlen, "%s: %s is larger than %ld MB", x->name, path,
+        snprintf(x->err, x->errlen, _("%s: %s is larger than %ld MB"), x->name, path,
                  XLSX_PART_MAX >> 20);
         return -1;
     }
@@ -124,8 +125,8 @@ static xmlDoc *part_xml(struct xlsx *x, const char *path, int required, int *abs
     int rc = part_read(x, path, &buf, &len);
     *absent = rc == 1;
     if (rc == 1 && required)
-        snprintf(x->err, x->errlen, "%s: not an Excel workbook (it has no %s); save it as"
-                 " .xlsx or as CSV", x->name, path);
+        snprintf(x->err, x->errlen, _("%s: not an Excel workbook (it has no %s); save it as"
+                 " .xlsx or as CSV"), x->name, path);
     if (rc != 0)
         return NULL;
     xmlDoc *doc = xmlReadMemory(buf, (int)len, path, NULL,
@@ -133,7 +134,7 @@ static xmlDoc *part_xml(struct xlsx *x, const char *path, int required, int *abs
     free(buf);
     if (doc == NULL || xmlDocGetRootElement(doc) == NULL) {
         const xmlError *e = xmlGetLastError();
-        snprintf(x->err, x->errlen, "%s: %s:%d: malformed XML: %s", x->name, path,
+        snprintf(x->err, x->errlen, _("%s: %s:%d: malformed XML: %s"), x->name, path,
                  e ? e->line : 0, e && e->message ? e->message : "no root element\n");
         x->err[strcspn(x->err, "\n")] = '\0';
         xmlFreeDoc(doc);
@@ -181,8 +182,8 @@ static int read_rels(struct xlsx *x, const char *sheet_rid)
     }
     xmlFreeDoc(doc);
     if (x->sheet_path[0] == '\0') {
-        snprintf(x->err, x->errlen, "%s: xl/_rels/workbook.xml.rels has no part for sheet"
-                 " \"%s\" (relationship %s)", x->name, x->sheet, sheet_rid);
+        snprintf(x->err, x->errlen, _("%s: xl/_rels/workbook.xml.rels has no part for sheet"
+                 " \"%s\" (relationship %s)"), x->name, x->sheet, sheet_rid);
         return -1;
     }
     return 0;
@@ -206,7 +207,7 @@ static int read_workbook(struct xlsx *x)
     }
     xmlFreeDoc(doc);
     if (rid[0] == '\0') {
-        snprintf(x->err, x->errlen, "%s: xl/workbook.xml lists no sheet", x->name);
+        snprintf(x->err, x->errlen, _("%s: xl/workbook.xml lists no sheet"), x->name);
         return -1;
     }
     return read_rels(x, rid);
@@ -275,7 +276,7 @@ static int read_strings(struct xlsx *x)
     }
     xmlFreeDoc(doc);
     if (x->strings == NULL || x->nstrings != n) {
-        snprintf(x->err, x->errlen, "%s: out of memory", x->name);
+        snprintf(x->err, x->errlen, _("%s: out of memory"), x->name);
         return -1;
     }
     return 0;
@@ -335,7 +336,7 @@ static int read_styles(struct xlsx *x)
     }
     xmlFreeDoc(doc);
     if (x->date_xf == NULL) {
-        snprintf(x->err, x->errlen, "%s: out of memory", x->name);
+        snprintf(x->err, x->errlen, _("%s: out of memory"), x->name);
         return -1;
     }
     return 0;
@@ -433,8 +434,8 @@ static char *cell_text(struct xlsx *x, xmlNode *c, const char *ref, int *numeric
         char *end;
         long i = strtol(vs, &end, 10);
         if (end == vs || *end || i < 0 || i >= x->nstrings)
-            snprintf(x->err, x->errlen, "%s: sheet \"%s\" cell %s: shared string %s does not"
-                     " exist", x->name, x->sheet, ref, vs);
+            snprintf(x->err, x->errlen, _("%s: sheet \"%s\" cell %s: shared string %s does not"
+                     " exist"), x->name, x->sheet, ref, vs);
         else
             out = strdup(x->strings[i]);
     } else if (strcmp(type, "b") == 0) {
@@ -444,7 +445,7 @@ static char *cell_text(struct xlsx *x, xmlNode *c, const char *ref, int *numeric
         if (*vs == '\0')
             out = strdup("");
         else if (number_text(vs, date, x->date1904, num, sizeof(num)) < 0)
-            snprintf(x->err, x->errlen, "%s: sheet \"%s\" cell %s: its number cannot be read",
+            snprintf(x->err, x->errlen, _("%s: sheet \"%s\" cell %s: its number cannot be read"),
                      x->name, x->sheet, ref);   /* not quoted: it may be a NIK */
         else if ((out = strdup(num)) != NULL)
             *numeric = !date;
@@ -453,7 +454,7 @@ static char *cell_text(struct xlsx *x, xmlNode *c, const char *ref, int *numeric
     }
     xmlFree(v);
     if (out == NULL && x->err[0] == '\0')
-        snprintf(x->err, x->errlen, "%s: out of memory", x->name);
+        snprintf(x->err, x->errlen, _("%s: out of memory"), x->name);
     return out;
 }
 
@@ -462,7 +463,7 @@ static int row_put(struct xlsx *x, struct csv_row *row, int col, char *value, in
 {
     if (col >= row->nfields) {
         if (x->cells + (col + 1 - row->nfields) > XLSX_CELLS_MAX) {
-            snprintf(x->err, x->errlen, "%s: sheet \"%s\" has more than %ld cells", x->name,
+            snprintf(x->err, x->errlen, _("%s: sheet \"%s\" has more than %ld cells"), x->name,
                      x->sheet, XLSX_CELLS_MAX);
             return -1;
         }
@@ -478,7 +479,7 @@ static int row_put(struct xlsx *x, struct csv_row *row, int col, char *value, in
             row->numeric[row->nfields] = 0;
         }
         if (row->nfields <= col) {
-            snprintf(x->err, x->errlen, "%s: out of memory", x->name);
+            snprintf(x->err, x->errlen, _("%s: out of memory"), x->name);
             return -1;
         }
     }
@@ -521,12 +522,12 @@ static int read_row(struct xlsx *x, xmlNode *rn, long line, struct csv_row *out)
         int numeric;
         if (attr(c, "r", ref, sizeof(ref))) {
             if (cell_ref(ref, &col, &r) < 0 || r != line) {
-                snprintf(x->err, x->errlen, "%s: sheet \"%s\" row %ld: bad cell reference"
-                         " \"%s\"", x->name, x->sheet, line, ref);
+                snprintf(x->err, x->errlen, _("%s: sheet \"%s\" row %ld: bad cell reference"
+                         " \"%s\""), x->name, x->sheet, line, ref);
                 return -1;
             }
         } else if (++col >= XLSX_COLS_MAX) {
-            snprintf(x->err, x->errlen, "%s: sheet \"%s\" row %ld: more than %d columns",
+            snprintf(x->err, x->errlen, _("%s: sheet \"%s\" row %ld: more than %d columns"),
                      x->name, x->sheet, line, XLSX_COLS_MAX);
             return -1;
         } else {
@@ -554,7 +555,7 @@ static int table_add(struct xlsx *x, struct csv_table *t, struct csv_row *row)
     }
     struct csv_row *grown = realloc(t->rows, (size_t)(t->nrows + 1) * sizeof(*grown));
     if (grown == NULL) {
-        snprintf(x->err, x->errlen, "%s: out of memory", x->name);
+        snprintf(x->err, x->errlen, _("%s: out of memory"), x->name);
         return -1;
     }
     t->rows = grown;
@@ -592,7 +593,7 @@ static int merge_down(struct xlsx *x, struct csv_table *t, int col, long r1, lon
         char *copy = strdup(top->fields[col]);
         if (copy == NULL || row_put(x, row, col, copy, top->numeric[col]) < 0) {
             if (copy == NULL)
-                snprintf(x->err, x->errlen, "%s: out of memory", x->name);
+                snprintf(x->err, x->errlen, _("%s: out of memory"), x->name);
             free(copy);
             return -1;
         }
@@ -613,7 +614,7 @@ static int read_merges(struct xlsx *x, xmlNode *ws, struct csv_table *t)
             continue;
         *colon = '\0';
         if (cell_ref(ref, &c1, &r1) < 0 || cell_ref(colon + 1, &c2, &r2) < 0) {
-            snprintf(x->err, x->errlen, "%s: sheet \"%s\": bad merged range \"%s:%s\"",
+            snprintf(x->err, x->errlen, _("%s: sheet \"%s\": bad merged range \"%s:%s\""),
                      x->name, x->sheet, ref, colon + 1);
             return -1;
         }
@@ -639,7 +640,7 @@ static int read_sheet(struct xlsx *x, struct csv_table *t)
         long prev = line;
         line = attr(rn, "r", v, sizeof(v)) ? atol(v) : line + 1;
         if (line <= prev || line > XLSX_ROWS_MAX) {
-            snprintf(x->err, x->errlen, "%s: sheet \"%s\": row %s comes after row %ld",
+            snprintf(x->err, x->errlen, _("%s: sheet \"%s\": row %s comes after row %ld"),
                      x->name, x->sheet, v, prev);
             rc = -1;
         } else if ((rc = read_row(x, rn, line, &row)) == 0) {
@@ -651,7 +652,7 @@ static int read_sheet(struct xlsx *x, struct csv_table *t)
         rc = read_merges(x, ws, t);
     xmlFreeDoc(doc);
     if (rc == 0 && t->nrows == 0) {
-        snprintf(x->err, x->errlen, "%s: sheet \"%s\" is empty", x->name, x->sheet);
+        snprintf(x->err, x->errlen, _("%s: sheet \"%s\" is empty"), x->name, x->sheet);
         rc = -1;
     }
     return rc;
@@ -666,7 +667,7 @@ static int open_zip(struct xlsx *x, const char *data, size_t len)
     if (src != NULL && (x->zip = zip_open_from_source(src, ZIP_RDONLY, &ze)) == NULL)
         zip_source_free(src);
     if (x->zip == NULL)
-        snprintf(x->err, x->errlen, "%s: not a readable .xlsx workbook (%s)", x->name,
+        snprintf(x->err, x->errlen, _("%s: not a readable .xlsx workbook (%s)"), x->name,
                  zip_error_strerror(&ze));
     zip_error_fini(&ze);
     return x->zip ? 0 : -1;

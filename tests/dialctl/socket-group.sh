@@ -50,8 +50,9 @@ check "a member's 'dial --force' is refused, saying why, and pppd is not started
 if out=$(as_member dial --force 2>&1); then
 	fail "expected 'dial --force' to be refused to uid $(id -u "$DC_USER"), it said: $out"
 fi
-grep -q "for root only (you are uid $(id -u "$DC_USER"))" <<<"$out" ||
-	fail "expected the refusal to say it is for root only, got: $out"
+# The daemon answers people in [school] language: Indonesian unless set.
+grep -q "hanya untuk root (Anda uid $(id -u "$DC_USER"))" <<<"$out" ||
+	fail "expected the refusal to say (in Indonesian) it is for root only, got: $out"
 grep -q "refused 'dial --force' from uid $(id -u "$DC_USER") pid [0-9]*: passing the budget is for root only" \
 	"$T/dialctl.log" || fail "expected the refusal in the daemon's log"
 [ ! -e "$T/run/calls.log" ] || fail "pppd was started for a refused dial --force"
@@ -59,7 +60,8 @@ dc_cmd status | grep -q '^state: idle' || fail "a refused dial --force changed t
 
 check "a member dials within the budget"
 out=$(as_member dial) || fail "'dialctl dial' refused to a member of the socket group: $out"
-grep -q 'dialling (trigger manual)' <<<"$out" || fail "expected 'dialling (trigger manual)', got: $out"
+grep -q 'menyambungkan (pemicu manual)' <<<"$out" ||
+	fail "expected 'menyambungkan (pemicu manual)' (dialling, in Indonesian), got: $out"
 for ((i = 0; i < 50; i++)); do
 	[ -s "$T/run/calls.log" ] && break
 	sleep 0.2

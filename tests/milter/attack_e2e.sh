@@ -88,7 +88,7 @@ open(sys.argv[1], "wb").write(b"From: sari.wulandari@" + sys.argv[2].encode() + 
 PY
 out=$(submit "$T" --from "$T@$D" --to "big-$TOKEN@example.org" --header "Subject: big $TOKEN" \
 	--data "$ML_DIR/big.eml") || true
-if refused "$out"; then closed "size cap with folded headers: $(grep -Eo '552 5.3.4 This message is [0-9.]+ [KM]B' <<<"$out" | head -1)"; else
+if refused "$out"; then closed "size cap with folded headers: $(grep -Eo '552 5.3.4 Pesan ini [0-9.]+ [KM]B' <<<"$out" | head -1)"; else
 	open_ "a $(stat -c %s "$ML_DIR/big.eml")-byte message accepted for outside"; fi
 
 echo "6. an unqualified recipient from a pupil who may not write outside"

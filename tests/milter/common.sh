@@ -127,7 +127,7 @@ ml_start_milter() {
 	else
 		sed -i "s|^\[milter\]|[milter]\nsocket = unix:$sock|" "$ML_INI"
 	fi
-	"$ML_MILTER_BIN" --config "$ML_INI" --foreground >>"$ML_DIR/milter.log" 2>&1 &
+	"$ML_MILTER_BIN" --config "$ML_INI" --foreground ${ML_MILTER_ARGS:-} >>"$ML_DIR/milter.log" 2>&1 &
 	ML_MILTER_PID=$!
 	for ((i = 0; i < 100; i++)); do
 		grep -q "listening on unix:$sock" "$ML_DIR/milter.log" 2>/dev/null && [ -S "$sock" ] && return 0

@@ -130,6 +130,36 @@ send "accepted refused_rcpts=0" budi "<budi@$D>" "<ani@$D>" "<budi@$D>"
 ml_stop_milter
 ml_pass "missing roster: 4xx; roster back: accepted, no restart"
 
+echo "checking: refusals in the school's language ([school] language = id, the default; en)"
+: >"$ML_DIR/milter.log"
+ML_MILTER_ARGS=--verbose ml_start_milter "$SOCK"
+send "refused-at-mail" budi "<sari.wulandari@$D>" "<ani@$D>" "<sari.wulandari@$D>"
+send "all-rcpts-refused" citra "<citra@$D>" "<x@example.com>" "<citra@$D>"
+ml_stop_milter
+grep -q "reply: 550 5.7.1 Anda masuk sebagai budi, jadi hanya boleh mengirim sebagai budi@$D" \
+	"$ML_DIR/milter.log" || ml_fail "language id: expected budi's refusal in Indonesian"
+grep -q "reply: 550 5.7.1 Surel ke luar sekolah (ke <x@example.com>) tidak diizinkan untuk siswa kelas 7B" \
+	"$ML_DIR/milter.log" || ml_fail "language id: expected citra's refusal in Indonesian"
+grep -q "rule=send-as addr=<sari.wulandari@$D>: 550 5.7.1 You are logged in as budi" \
+	"$ML_DIR/milter.log" || ml_fail "language id: the log line should stay English"
+sed -i "s|^\[school\]|[school]\nlanguage = en|" "$ML_INI"
+: >"$ML_DIR/milter.log"
+ML_MILTER_ARGS=--verbose ml_start_milter "$SOCK"
+send "refused-at-mail" budi "<sari.wulandari@$D>" "<ani@$D>" "<sari.wulandari@$D>"
+send "all-rcpts-refused" citra "<citra@$D>" "<x@example.com>" "<citra@$D>"
+ml_stop_milter
+grep -q "reply: 550 5.7.1 You are logged in as budi, so you may send only as budi@$D" \
+	"$ML_DIR/milter.log" || ml_fail "language en: expected budi's refusal in English"
+grep -q "reply: 550 5.7.1 Mail to outside the school (to <x@example.com>) is not allowed for students of class 7B" \
+	"$ML_DIR/milter.log" || ml_fail "language en: expected citra's refusal in English"
+sed -i "s|^language = en|language = jawa|" "$ML_INI"
+rc=0
+out=$("$ML_MILTER_BIN" --config "$ML_INI" --check 2>&1) || rc=$?
+[ "$rc" = 78 ] && grep -q "\[school\] language" <<<"$out" ||
+	ml_fail "language = jawa: expected exit 78 naming [school] language, got $rc: $out"
+sed -i "/^language = jawa/d" "$ML_INI"
+ml_pass "replies in Indonesian (default) and English, logs in English, a bad language refused"
+
 echo "checking: an inet socket ([milter] socket = inet:PORT@127.0.0.1)"
 PORT=$((20000 + $$ % 20000))
 sed -i "s|^socket = .*|socket = inet:$PORT@127.0.0.1|" "$ML_INI"

@@ -25,6 +25,9 @@ set -euo pipefail
 . "$SUREL_SRC_DIR/tests/milter/common.sh"
 
 ml_setup rules
+# This suite reads the replies in English ([school] language = en);
+# postfix_e2e.sh reads them in Indonesian, the default.
+sed -i 's|^\[school\]|[school]\nlanguage = en|' "$ML_INI"
 # One client may be refused 497 recipients in a row here: Postfix's own
 # error limits (20 errors, then disconnect) would end the session first.
 ml_world smtpd_hard_error_limit=1000 smtpd_soft_error_limit=1000 smtpd_error_sleep_time=0

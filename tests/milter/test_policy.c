@@ -6,7 +6,10 @@
  *	would gather: who is logged in, what the roster says, the address,
  *	the day's usage.  Each test checks the verdict, the SMTP and
  *	enhanced codes (same class), and that the reply says the rule in
- *	both languages.
+ *	the language chosen, as a valid SMTP reply line: ASCII, no line
+ *	breaks, at most 512 octets with its codes.  Run once per language
+ *	(SUREL_TEST_LANGUAGE=id|en, SUREL_LOCALEDIR: the build tree's
+ *	catalogues); in id every reply must differ from its English text.
  */
 #include <ctype.h>
 #include <setjmp.h>
@@ -14,16 +17,36 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "address.h"
+#include "i18n.h"
 #include "policy.h"
 #include "util.h"
 
 static struct policy_rules rules;
 static const struct policy_usage none = {0, 0, 0};
+static int lang_id;                     /* replies in Indonesian (else English) */
+
+/* In Indonesian the reply says want; in English it is the English text. */
+static void assert_says(const struct policy_reply *r, const char *want)
+{
+    if (lang_id)
+        assert_non_null(strstr(r->text, want));
+    else
+        assert_string_equal(r->text, r->en);
+}
+
+/* A valid SMTP reply line: ASCII printable, within RFC 5321's 512 octets. */
+static void assert_smtp_line(const struct policy_reply *r)
+{
+    for (const char *p = r->text; *p; p++)
+        assert_true(*p >= 0x20 && *p < 0x7f);
+    assert_true(strlen(r->code) + 1 + strlen(r->xcode) + 1 + strlen(r->text) + 2 <= 512);
+}
 
 /* The shipped defaults, for the school "smpn1.sch.id". */
 static int setup(void **state)
@@ -71,10 +94,14 @@ static void assert_refused(int v, const struct policy_reply *r, const char *code
     assert_string_equal(r->xcode, xcode);
     assert_int_equal(r->code[0], r->xcode[0]);
     assert_string_equal(r->rule, rule);
-    assert_true(strlen(r->id) > 20);
+    assert_true(strlen(r->text) > 20);
     assert_true(strlen(r->en) > 20);
-    assert_null(strchr(r->id, '\n'));
     assert_null(strchr(r->en, '\n'));
+    assert_smtp_line(r);
+    if (lang_id)
+        assert_string_not_equal(r->text, r->en);    /* translated */
+    else
+        assert_string_equal(r->text, r->en);
 }
 
 static void test_login_active_accepted(void **state)
@@ -92,7 +119,7 @@ static void test_login_suspended_refused(void **state)
     (void)state;
     s.person.status = STATUS_SUSPENDED;
     assert_refused(policy_login(&rules, &s, &r), &r, "550", "5.7.1", "inactive");
-    assert_non_null(strstr(r.id, "ditangguhkan"));
+    assert_says(&r, "ditangguhkan");
     assert_non_null(strstr(r.en, "suspended"));
 }
 
@@ -150,7 +177,7 @@ static void test_student_as_teacher_refused(void **state)
     assert_non_null(strstr(r.en, "budi@smpn1.sch.id"));
     assert_refused(policy_sender_address(&rules, &s, "bu.sari@smpn1.sch.id", 0, "From", &r), &r,
                    "550", "5.7.1", "send-as-header");
-    assert_non_null(strstr(r.id, "kepala From"));
+    assert_says(&r, "(header From)");
     assert_non_null(strstr(r.en, "(From header)"));
 }
 
@@ -238,7 +265,7 @@ static void test_external_refused_per_role(void **state)
     rules.external[ROLE_STUDENT] = 0;
     assert_refused(policy_recipient(&rules, &s, "<kakak@gmail.com>", &none, &r), &r,
                    "550", "5.7.1", "external");
-    assert_non_null(strstr(r.id, "kelas 7A"));
+    assert_says(&r, "kelas 7A");
     assert_non_null(strstr(r.en, "kakak@gmail.com"));
     assert_int_equal(policy_recipient(&rules, &t, "<kakak@gmail.com>", &none, &r),
                      POLICY_ACCEPT);
@@ -303,7 +330,7 @@ static void test_daily_messages(void **state)
                    "550", "5.7.1", "daily-recipients");
     assert_non_null(strstr(r.en, "20 outside recipients a day"));
     assert_non_null(strstr(r.en, "0 left"));
-    assert_non_null(strstr(r.id, "besok"));
+    assert_says(&r, "besok");
     /* 0 is no limit (admin by default). */
     struct policy_usage lots = {100000, 100000, 0};
     assert_int_equal(policy_recipient(&rules, &a, "<x@gmail.com>", &lots, &r), POLICY_ACCEPT);
@@ -342,7 +369,7 @@ static void test_size_cap_outside_only(void **state)
     assert_non_null(strstr(r.en, "700 KB"));
     assert_non_null(strstr(r.en, "512 KB"));
     assert_non_null(strstr(r.en, "slow and costly"));
-    assert_non_null(strstr(r.id, "lambat dan mahal"));
+    assert_says(&r, "lambat dan mahal");
     /* Inside mail is not capped. */
     assert_int_equal(policy_message(&rules, &s, 10 * 1024 * 1024, 0, &none, &r), POLICY_ACCEPT);
     rules.max_size = 0;
@@ -613,7 +640,7 @@ static void test_allowance_counts_recipients(void **state)
     assert_refused(policy_recipient(&rules, &s, "<y@gmail.com>", &u, &r), &r, "550", "5.7.1",
                    "daily-recipients");
     assert_non_null(strstr(r.en, "3 outside recipients a day for students, 3 used, 0 left"));
-    assert_non_null(strstr(r.id, "sisa 0"));
+    assert_says(&r, "sisa 0");
     /* At end of message: another connection used the allowance meanwhile. */
     u.recipients = 2;
     assert_refused(policy_message(&rules, &s, 1000, 2, &u, &r), &r, "550", "5.7.1",
@@ -651,8 +678,55 @@ static void test_bad_header_reply(void **state)
 
 #define T(f) cmocka_unit_test_setup(f, setup)
 
+/* Every refusal at its longest arguments still fits one reply line whole. */
+static void test_replies_fit(void **state)
+{
+    struct policy_reply r;
+    struct policy_sender s = person("muhammad.rizky.pratama.putra", ROLE_STUDENT, "7A");
+    char addr[512], ld[POLICY_DOMAIN_MAX];
+    struct policy_usage u = {1000000, 1000000, 1000000000};
+    (void)state;
+    /* A long real school domain; addresses are cut at 200 characters in the texts. */
+    strcpy(ld, "smp-negeri-1-contoh-kabupaten-panjang.sch.id");
+    surel_strlcpy(rules.domain, ld, sizeof(rules.domain));
+    memset(addr, 'x', 200);
+    strcpy(addr + 200, "@example.com");
+    rules.external[ROLE_STUDENT] = 0;
+    rules.daily_recipients[ROLE_TEACHER] = 1000000;
+    policy_sender_address(&rules, &s, addr, 0, "Resent-Sender", &r);
+    assert_smtp_line(&r);
+    assert_true(strlen(r.text) < POLICY_TEXT_MAX - 1);
+    policy_recipient(&rules, &s, addr, &none, &r);
+    assert_smtp_line(&r);
+    assert_true(strlen(r.text) < POLICY_TEXT_MAX - 1);
+    s.authenticated = 0;
+    snprintf(addr, sizeof(addr), "%0200d@%s", 0, ld);
+    policy_anonymous_sender(&rules, &s, addr, "Resent-Sender", &r);
+    assert_smtp_line(&r);
+    assert_true(strlen(r.text) < POLICY_TEXT_MAX - 1);
+    s = person("muhammad.rizky.pratama.putra", ROLE_TEACHER, "");
+    policy_recipient(&rules, &s, "<x@example.com>", &u, &r);
+    assert_smtp_line(&r);
+    assert_true(strlen(r.text) < POLICY_TEXT_MAX - 1);
+    policy_message(&rules, &s, 999LL * 1024 * 1024 + 1, 1, &none, &r);
+    assert_smtp_line(&r);
+    policy_bad_header("Resent-Sender", "a group (name:) without its closing semicolon", &r);
+    assert_smtp_line(&r);
+    assert_true(strlen(r.text) < POLICY_TEXT_MAX - 1);
+    policy_tempfail(&r, "usage counters unwritable");
+    assert_smtp_line(&r);
+    assert_true(strlen(r.text) < POLICY_TEXT_MAX - 1);
+}
+
 int main(void)
 {
+    const char *lang = getenv("SUREL_TEST_LANGUAGE");
+    lang_id = lang == NULL || strcmp(lang, "en") != 0;
+    surel_i18n_init();
+    if (surel_i18n_language(lang_id ? "id" : "en") < 0) {
+        fprintf(stderr, "test_policy: no locale in which gettext follows LANGUAGE\n");
+        return 1;
+    }
     const struct CMUnitTest tests[] = {
         T(test_login_active_accepted), T(test_login_suspended_refused),
         T(test_login_graduated_refused), T(test_login_unknown_refused),
@@ -667,6 +741,7 @@ int main(void)
         T(test_classify), T(test_normal_login), T(test_every_spelling_same_verdict),
         T(test_routed_list_addresses), T(test_allowance_counts_recipients),
         T(test_trusted_client), T(test_bad_header_reply), T(test_unicode_spellings),
+        T(test_replies_fit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

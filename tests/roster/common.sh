@@ -1,5 +1,9 @@
 # Sourced by the surel-roster CLI tests: a scratch roster and small checks.
 set -euo pipefail
+# The suites read surel-roster's English messages whatever the caller's locale
+# (language.sh sets LANG itself).
+unset LC_ALL LC_MESSAGES LANGUAGE
+export LANG=C.UTF-8
 ROSTER_BIN="${SUREL_BIN_DIR:?}/roster/surel-roster"
 SAMPLES="${SUREL_SRC_DIR:?}/share"
 WORK=$(mktemp -d /tmp/surel-roster-test.XXXXXX)

@@ -34,6 +34,10 @@ for p in surel-roster surel-milter surel-mxd dialctl surel-setup surel-setup-isp
 	[ -x "$D/usr/sbin/$p" ] || fail "expected /usr/sbin/$p, executable; installed: $(ls "$D/usr/sbin" 2>&1)"
 done
 
+check "the Indonesian catalogue where gettext and the scripts' TEXTDOMAINDIR look"
+[ -f "$D/usr/share/locale/id/LC_MESSAGES/surel.mo" ] ||
+	fail "expected /usr/share/locale/id/LC_MESSAGES/surel.mo, found: $(find "$D" -name 'surel.mo')"
+
 check "dialctl-hook where dialctl's default [dial] hook says"
 hook=$(sed -n 's/.*{"dial", "hook", CFG_PATH, "\([^"]*\)".*/\1/p' "$SUREL_SRC_DIR/lib/config_keys_dialctl.c")
 [ -n "$hook" ] || fail "could not read the default [dial] hook from lib/config_keys_dialctl.c"

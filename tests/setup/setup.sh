@@ -14,6 +14,8 @@
 #	  - "postfix -c ROOT/etc/postfix check" passes on the result;
 #	  - a second run says nothing changed and changes no byte, mode or
 #	    owner;
+#	  - [school] language is id unless --language en says otherwise, and
+#	    stays as set on later runs; messages follow LANG (id_ID.UTF-8);
 #	  - bad input is refused with its exit status and a message, and
 #	    changes nothing: a bad domain, another school's domain, a
 #	    relayhost another setup made, a hand-edited Dovecot snippet, a
@@ -132,6 +134,24 @@ before=$(snapshot)
 setup >"$T/run2" 2>&1 || fail "second run failed: $(cat "$T/run2")"
 grep -q 'nothing to change' "$T/run2" || fail "second run reported changes: $(cat "$T/run2")"
 [ "$(snapshot)" = "$before" ] || fail "second run changed files below the root"
+
+check "[school] language: id unless told otherwise, kept on later runs, messages in LANG's language"
+grep -qx 'language = id' "$R/etc/surel/surel.ini" || fail "surel.ini has no [school] language = id"
+setup --language en >"$T/run5" 2>&1 || fail "--language en failed: $(cat "$T/run5")"
+grep -qx 'language = en' "$R/etc/surel/surel.ini" || fail "--language en did not set language = en"
+setup >"$T/run6" 2>&1 || fail "the run after --language en failed: $(cat "$T/run6")"
+grep -q 'nothing to change' "$T/run6" && grep -qx 'language = en' "$R/etc/surel/surel.ini" ||
+	fail "a run without --language changed the school's language back: $(cat "$T/run6")"
+setup --language id >"$T/run7" 2>&1 || fail "--language id failed: $(cat "$T/run7")"
+grep -qx 'language = id' "$R/etc/surel/surel.ini" || fail "--language id did not set language = id"
+grep -q 'id_ID.UTF-8 locale is not made' "$T/run7" || fail "below --root the locale note is missing: $(cat "$T/run7")"
+refused "a --language surel does not speak" 65 setup --language jawa
+rc=0
+out=$(env -u LC_ALL -u LANGUAGE LANG=id_ID.UTF-8 "$SETUP" --root "$R" --roster "$ROSTER" \
+	--domain 'bad_domain!' --smarthost x.example.net 2>&1) || rc=$?
+[ "$rc" = 65 ] && grep -q "'bad_domain!' bukan nama domain" <<<"$out" ||
+	fail "under LANG=id_ID.UTF-8 expected exit 65 in Indonesian, got $rc: $out"
+[ "$(snapshot)" = "$before" ] || fail "switching the language back and forth left a change"
 
 refused "a bad domain" 65 "$SETUP" --root "$R" --roster "$ROSTER" --domain 'bad_domain!' --smarthost x.example.net
 refused "another school's domain" 78 "$SETUP" --root "$R" --roster "$ROSTER" --domain smpn2.sch.id --smarthost mail.isp.example.net
