@@ -45,9 +45,12 @@ check() {
 	echo "check: $*"
 }
 
-# dc_write_ini: surel.ini for dialctl in the school namespace, fake-pppd's peer.
+# The link's settings in surel.ini: the stand-in's (tests/ppp/link.sh sets the real one's).
+DC_PPPD=$DC_FAKE DC_PEER=isp DC_DIAL_TIMEOUT=20s DC_GRACE=3s DC_MAX_SESSION=4m
+
+# dc_write_ini: surel.ini for dialctl in the school namespace, and the link's peer.
 dc_write_ini() {
-	mkdir -p "$T/peers" "$T/run"
+	mkdir -p "$T/run"
 	cat >"$T/surel.ini" <<EOF
 [school]
 domain = school.test
@@ -55,15 +58,15 @@ domain = school.test
 db = $T/roster.db
 credentials = $T/credentials.db
 [dial]
-pppd = $DC_FAKE
-peer = isp
+pppd = $DC_PPPD
+peer = $DC_PEER
 hook = $DC_HOOK
 attempts = 3
-dial_timeout = 20s
+dial_timeout = $DC_DIAL_TIMEOUT
 redial_delay = 1s
 retry_delay = 10m
-grace = 3s
-max_session = 4m
+grace = $DC_GRACE
+max_session = $DC_MAX_SESSION
 postqueue = /usr/sbin/postqueue
 postfix_config = $T/school/etc
 maillog = $T/school/maillog
@@ -78,6 +81,12 @@ per_call = 250
 host = 192.0.2.1
 domains = school.test
 EOF
+	dc_write_peer
+}
+
+# dc_write_peer: fake-pppd's peer file.
+dc_write_peer() {
+	mkdir -p "$T/peers"
 	cat >"$T/peers/isp" <<EOF
 isp_ns=$DC_INS
 ifname=ppp0

@@ -64,42 +64,13 @@ dc_link_pidfile() {
 	echo /run/ppp-surel.pid
 }
 
-# dc_write_ini: surel.ini for dialctl with the real pppd and surel-setup's peer.
-# The grace is 10 s, not the stand-in's 3 s: under emulation the ISP's Postfix
-# takes seconds to start its next delivery, and the link looks quiet meanwhile.
-dc_write_ini() {
-	mkdir -p "$T/run"
-	cat >"$T/surel.ini" <<EOF
-[school]
-domain = school.test
-[roster]
-db = $T/roster.db
-credentials = $T/credentials.db
-[dial]
-pppd = /usr/sbin/pppd
-peer = surel
-hook = $DC_HOOK
-attempts = 3
-dial_timeout = 90s
-redial_delay = 1s
-retry_delay = 10m
-grace = 10s
-max_session = 6m
-postqueue = /usr/sbin/postqueue
-postfix_config = $T/school/etc
-maillog = $T/school/maillog
-socket = $T/run/dialctl.sock
-lock = $T/run/dialctl.lock
-ledger = $T/ledger.db
-[tariff]
-per_minute = 165
-billing_unit = 60s
-per_call = 250
-[etrn]
-host = 192.0.2.1
-domains = school.test
-EOF
-}
+# surel.ini's link: the real pppd and surel-setup's peer.  The grace is 10 s,
+# not the stand-in's 3 s: under emulation the ISP's Postfix takes seconds to
+# start its next delivery, and the link looks quiet meanwhile.
+DC_PPPD=/usr/sbin/pppd DC_PEER=surel DC_DIAL_TIMEOUT=90s DC_GRACE=10s DC_MAX_SESSION=6m
+
+# dc_write_peer: nothing to write; the peer is surel-setup's (_ppp_install).
+dc_write_peer() { :; }
 
 # _ppp_install: the image's peer, chat script and secrets into this VM's /etc.
 _ppp_install() {
