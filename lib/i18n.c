@@ -42,5 +42,16 @@ int surel_i18n_language(const char *lang)
     for (size_t i = 0; plain_c_locale() && i < sizeof(fallback) / sizeof(fallback[0]); i++)
         setlocale(LC_MESSAGES, fallback[i]);
     textdomain("surel");                /* forget translations looked up before */
-    return plain_c_locale() && strcmp(lang, "en") != 0 ? -1 : 0;
+    if (strcmp(lang, "en") == 0)
+        return 0;
+    if (plain_c_locale())
+        return -1;
+    return *gettext("") == '\0' ? -2 : 0;   /* "" gives a catalogue's header */
+}
+
+/* The directory gettext searches for surel's catalogues. */
+const char *surel_i18n_dir(void)
+{
+    const char *dir = bindtextdomain("surel", NULL);
+    return dir != NULL ? dir : "?";
 }

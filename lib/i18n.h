@@ -29,7 +29,10 @@
  * DIAGNOSTICS
  *	None from surel_i18n_init: a missing catalogue or locale leaves the
  *	messages in English.  surel_i18n_language returns -1 when it found
- *	no locale in which glibc honours LANGUAGE (messages stay English).
+ *	no locale in which glibc honours LANGUAGE, -2 when lang is not "en"
+ *	and no catalogue of surel's answers in it (not installed, or
+ *	SUREL_LOCALEDIR wrong); either way messages stay English, and
+ *	surel_i18n_dir() names the directory searched, for the warning.
  */
 #ifndef SUREL_I18N_H
 #define SUREL_I18N_H
@@ -41,5 +44,6 @@
 
 void surel_i18n_init(void);
 int surel_i18n_language(const char *lang);
+const char *surel_i18n_dir(void);
 
 #endif

@@ -163,7 +163,8 @@ ml_pass "replies in Indonesian (default) and English, logs in English, a bad lan
 echo "checking: an inet socket ([milter] socket = inet:PORT@127.0.0.1)"
 PORT=$((20000 + $$ % 20000))
 sed -i "s|^socket = .*|socket = inet:$PORT@127.0.0.1|" "$ML_INI"
-"$ML_MILTER_BIN" --config "$ML_INI" --foreground >>"$ML_DIR/milter.log" 2>&1 &
+# This one finds no catalogue (as an uninstalled build would): it must say so at start.
+SUREL_LOCALEDIR=$ML_DIR/no-catalogue "$ML_MILTER_BIN" --config "$ML_INI" --foreground >>"$ML_DIR/milter.log" 2>&1 &
 ML_MILTER_PID=$!
 for ((i = 0; i < 100; i++)); do
 	grep -q "listening on inet:$PORT@127.0.0.1" "$ML_DIR/milter.log" && break
@@ -174,5 +175,7 @@ SOCK=inet:$PORT@127.0.0.1
 send "refused-at-mail" budi "<sari.wulandari@$D>" "<ani@$D>" "<sari.wulandari@$D>"
 send "accepted refused_rcpts=0" budi "<budi@$D>" "<ani@$D>" "<budi@$D>"
 ml_stop_milter || ml_fail "surel-milter on inet did not exit cleanly"
-ml_pass "the same rules over inet:$PORT@127.0.0.1"
+grep -q "no catalogue for \[school\] language = id in $ML_DIR/no-catalogue: replies stay in English" \
+	"$ML_DIR/milter.log" || ml_fail "a milter without its catalogue did not warn that pupils get English"
+ml_pass "the same rules over inet:$PORT@127.0.0.1; a missing catalogue is logged"
 echo "all miltertest checks passed"
