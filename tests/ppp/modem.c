@@ -49,7 +49,11 @@
  *	  CARRIER, hang-up "line-dropped";
  *	- the caller closes the line (pppd exits, the master reports
  *	  POLLHUP or EIO: DTR dropped): COMMAND gets SIGTERM, SIGKILL
- *	  after 5 s, hang-up "caller-closed".
+ *	  after 5 s, hang-up "caller-closed";
+ *	- "+++" between 1 s of silence before and after it (the pluses still
+ *	  reach COMMAND) gives OK and command mode with the call held: ATO
+ *	  goes back to data mode (CONNECT), ATH stops COMMAND (SIGTERM),
+ *	  answers OK and hangs up ("ath").
  *
  *	A hang-up makes a new pty, points LINK at it and only then closes
  *	the old master, so that whoever still holds the old slave sees a
@@ -97,6 +101,7 @@
 #define DRAIN_MIN 0.1           /* before the caller's queue is trusted */
 #define DRAIN_MAX 2.0           /* the caller gets this long to read NO CARRIER */
 #define STOP_WAIT 5.0           /* SIGTERM, then SIGKILL after this */
+#define GUARD 1.0               /* the silence before and after "+++" */
 
 struct opts {
     long speed;
@@ -125,6 +130,8 @@ struct modem {
     char line[LINE_CAP];
     size_t line_len;
     int line_long, echo, verbose, quiet, sock_eof;
+    int held, plus;             /* a call held in command mode; "+++" so far */
+    double last_in;             /* data mode: when the caller last sent a byte */
     char apn[128], outcome[16];
     double deadline, drain_start;
     const char *reason;         /* DRAINING: the hang-up's reason */
@@ -137,6 +144,9 @@ struct modem {
 static struct modem *the_modem; /* for cleanup on a fatal error */
 
 static void cleanup(struct modem *m);
+static void stop_child(struct modem *m, int sig);
+static void drain_then_hangup(struct modem *m, const char *reason, const char *last);
+static void caller_closed(struct modem *m);
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void log_event(struct modem *m, const char *fmt, ...)
@@ -504,6 +514,19 @@ static int basic(struct modem *m, int c, const char **s)
     }
 }
 
+/* ATO with a call held (after "+++"): back to data mode. */
+static void resume(struct modem *m)
+{
+    double now = now_s();
+    m->held = 0;
+    m->plus = 0;
+    m->last_in = now;
+    result(m, "CONNECT");
+    m->mode = DATA_MODE;
+    m->down = (struct bucket){(double)m->o.rate, BURST, now};
+    m->up = (struct bucket){(double)m->o.rate, BURST, now};
+}
+
 /* Run the commands after "AT"; the result (or none when dialling). */
 static void at_commands(struct modem *m, const char *s)
 {
@@ -511,12 +534,21 @@ static void at_commands(struct modem *m, const char *s)
         int c = toupper((unsigned char)*s++);
         if (c == ' ')
             continue;
-        if (c == 'D') {
+        if (c == 'D' && !m->held) {
             dial(m, s);
             return;
         }
-        if (c == 'O' || c == 'A') {     /* no call is held, nobody rings */
-            result(m, "NO CARRIER");
+        if (c == 'H' && m->held) {      /* hang up the held call */
+            stop_child(m, SIGTERM);
+            drain_then_hangup(m, "ath", "OK");
+            return;
+        }
+        if (c == 'O' && m->held) {
+            resume(m);
+            return;
+        }
+        if (c == 'O' || c == 'A' || c == 'D') {  /* no call held, nobody rings, busy */
+            result(m, c == 'D' ? "ERROR" : "NO CARRIER");
             return;
         }
         if (c == '+') {
@@ -634,6 +666,8 @@ static void dial_done(struct modem *m)
     m->slave = -1;
     m->mode = DATA_MODE;
     m->to_cmd.len = 0;
+    m->plus = 0;
+    m->last_in = now;
     m->down = (struct bucket){(double)m->o.rate, BURST, now};
     m->up = (struct bucket){(double)m->o.rate, BURST, now};
 }
@@ -679,16 +713,18 @@ static void hangup(struct modem *m, const char *reason)
     m->slave = slave;
     log_event(m, "hangup %s", reason);
     m->mode = COMMAND_MODE;
+    m->held = 0;
     m->to_line.len = m->to_cmd.len = 0;
     m->line_len = 0;
     m->line_long = 0;
     modem_defaults(m);
 }
 
-/* The call ends with NO CARRIER to the caller: let them read it, then hang up. */
-static void drain_then_hangup(struct modem *m, const char *reason)
+/* The call ends with last (NO CARRIER) to the caller: let them read it, hang up. */
+static void drain_then_hangup(struct modem *m, const char *reason, const char *last)
 {
-    result(m, "NO CARRIER");
+    result(m, last);
+    m->held = 0;
     m->mode = DRAINING;
     m->reason = reason;
     m->drain_start = now_s();
@@ -719,7 +755,7 @@ static void command_exited(struct modem *m)
     char tmp[4096];
     while (m->sock >= 0 && (n = read(m->sock, tmp, sizeof(tmp))) > 0)
         buf_add(&m->to_line, tmp, (size_t)n);
-    drain_then_hangup(m, "command-exited");
+    drain_then_hangup(m, "command-exited", "NO CARRIER");
 }
 
 /* The caller closed the line (pppd exited, DTR dropped). */
@@ -737,18 +773,42 @@ static int on_signals(struct modem *m)
     while (read(m->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
         if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
             quit = 1;
-        else if (si.ssi_signo == SIGUSR1 && m->mode == DATA_MODE) {
+        else if (si.ssi_signo == SIGUSR1 && (m->mode == DATA_MODE || m->held)) {
             stop_child(m, SIGKILL);
             m->to_line.len = 0;         /* what was on the line is lost */
-            drain_then_hangup(m, "line-dropped");
+            drain_then_hangup(m, "line-dropped", "NO CARRIER");
         } else if (si.ssi_signo == SIGCHLD && m->child > 0 &&
                    waitpid(m->child, NULL, WNOHANG) == m->child) {
             m->child = -1;
-            if (m->mode == DATA_MODE)
+            if (m->mode == DATA_MODE || m->held)
                 command_exited(m);
         }
     }
     return quit;
+}
+
+/* Count a "+++" that follows GUARD seconds of silence (it is still data). */
+static void escape_watch(struct modem *m, const char *d, size_t n)
+{
+    double now = now_s();
+    for (size_t i = 0; i < n; i++) {
+        if (d[i] == '+' && m->plus < 3 && (m->plus > 0 || now - m->last_in >= GUARD))
+            m->plus++;
+        else
+            m->plus = 0;
+        m->last_in = now;
+    }
+}
+
+/* GUARD seconds of silence after "+++": OK, command mode, the call held. */
+static void escape(struct modem *m)
+{
+    m->plus = 0;
+    m->held = 1;
+    m->mode = COMMAND_MODE;
+    m->line_len = 0;
+    m->line_long = 0;
+    result(m, "OK");
 }
 
 /* Bytes from the line: commands, or data for COMMAND, or ignored. */
@@ -768,14 +828,16 @@ static void on_master_in(struct modem *m, short revents)
     if (n <= 0) {
         if (n < 0 && errno != EIO)
             say("reading the line: %s", strerror(errno));
-        if (m->mode == DATA_MODE)
+        if (m->mode == DATA_MODE || m->held)
             caller_closed(m);
         else if (m->mode != DRAINING)   /* someone hung up our own slave fd too */
             hangup(m, "caller-closed");
         return;
     }
-    if (m->mode == DATA_MODE)
+    if (m->mode == DATA_MODE) {
+        escape_watch(m, tmp, (size_t)n);
         buf_add(&m->to_cmd, tmp, (size_t)n);
+    }
     else if (m->mode != DRAINING)
         for (ssize_t i = 0; i < n; i++)
             command_byte(m, tmp[i]);
@@ -866,6 +928,10 @@ static int poll_setup(struct modem *m, struct pollfd *p, double now, double *tim
         }
         n = 3;
     }
+    if (data && m->plus == 3) {
+        double w = m->last_in + GUARD - now;
+        *timeout = *timeout < 0 || w < *timeout ? w : *timeout;
+    }
     if (m->mode == DIALLING || m->mode == DRAINING) {
         double w = m->deadline - now;
         if (m->mode == DRAINING && w > 0.02)
@@ -907,6 +973,8 @@ static int step(struct modem *m)
     now = now_s();
     if (m->mode == DIALLING && now >= m->deadline)
         dial_done(m);
+    else if (m->mode == DATA_MODE && m->plus == 3 && now >= m->last_in + GUARD)
+        escape(m);
     else if (m->mode == DRAINING && drained(m, now))
         hangup(m, m->reason);
     return 0;
@@ -1023,6 +1091,7 @@ static void parse_args(int argc, char **argv, struct opts *o)
 static int signals_open(void)
 {
     sigset_t set;
+    signal(SIGCHLD, SIG_DFL);           /* ignored, children would vanish unreported */
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
