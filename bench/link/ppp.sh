@@ -7,7 +7,7 @@
 #	bp_init				after the link's setup: the hook wrapper,
 #					the peer's original, the ISP's line record
 #	bp_options vj|novj|deflate	both pppds' compression options, modem restarted
-#					(at BP_RATE bytes a second, default 7000; 0: no limit)
+#					(at PPP_RATE bytes a second, default 7000; 0: no limit)
 #	bp_reset			forget the last run's figures (link.log, record, logs)
 #	bp_figures			"S CT PPP_UP PPP_DOWN LINE_UP LINE_DOWN VJ CCP RT_UP RT_DOWN"
 #	(BP_SNS, BP_FNS: the school's namespace and the one whose TCP ends
@@ -40,53 +40,17 @@
 BP_ISP_OPTS=()
 BP_PEER=/etc/ppp/peers/surel
 
-# link.sh's ISP command, plus the record, debug and the variant's options.
-eval "_bp_ppp_isp_cmd_orig() $(declare -f _ppp_isp_cmd | tail -n +2)"
-_ppp_isp_cmd() {
-	_bp_ppp_isp_cmd_orig
-	PPP_ISP+=(debug record "$T/line.rec" "${BP_ISP_OPTS[@]}")
-}
-
-# link.sh's modem start gives the emulator both --number and --apn, and
-# the emulator turns a CONNECT into NO CARRIER when --apn is set and no
-# AT+CGDCONT named it (and into NO ANSWER for a number other than
-# --number): neither peer could connect.  Here each peer gets only its own.
-_ppp_modem_start() {
-	local i dial=(--number 0211234567)
-	[ "$PPP_PEER" = surel-mobile ] && dial=(--apn internet)
-	_ppp_isp_cmd
-	rm -f "$T/modem.pid"
-	ip netns exec "$DC_INS" "$PPP_MODEM" --log "$T/modem.log" --plan "$T/modem.plan" \
-		--rate "${BP_RATE:-7000}" --dial-delay "${PPP_DIAL_DELAY:-1}" "${dial[@]}" \
-		--pid-file "$T/modem.pid" "$PPP_DEV" -- "${PPP_ISP[@]}" 2>>"$T/modem.err" &
-	PPP_MODEM_PID=$!
-	for ((i = 0; i < 300; i++)); do
-		[ -s "$T/modem.pid" ] && [ -L "$PPP_DEV" ] && return 0
-		kill -0 "$PPP_MODEM_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	fail "the modem emulator did not start: $(cat "$T/modem.err")"
-}
-
-# _bp_isp_secrets: the ISP's secrets with "*" as the addresses the school
-# may use.  link.sh gives the ISP's pppd the school's own lines (client,
-# server, secret); without a fourth word an authenticating pppd allows no
-# address at all ("None of the available passwords would let it use an IP
-# address") and hangs up.
-_bp_isp_secrets() {
-	local f
-	for f in pap-secrets chap-secrets; do
-		[ -f "/etc/netns/$DC_INS/ppp/$f" ] || continue
-		awk '$1 ~ /^"/ && NF == 3 { print $0, "*"; next } { print }' "/etc/netns/$DC_INS/ppp/$f" >"$T/$f.isp"
-		cat "$T/$f.isp" >"/etc/netns/$DC_INS/ppp/$f"
-	done
+# _bp_isp_extra: the ISP's pppd records the line, logs its negotiation, and
+# takes the variant's options (link.sh adds PPP_ISP_EXTRA to its command).
+_bp_isp_extra() {
+	PPP_ISP_EXTRA=(debug record "$T/line.rec" "${BP_ISP_OPTS[@]}")
 }
 
 # bp_init: the hook wrapper into the ini, the peer as surel-setup wrote it
 # kept, the ISP's secrets usable, the modem restarted with the line record.
 bp_init() {
 	cp -p "$BP_PEER" "$T/peer.orig"
-	_bp_isp_secrets
+	_bp_isp_extra
 	cat >"$T/bench-hook" <<EOF
 #!/bin/sh
 # pppd's figures into fake-pppd's link.log format, then the real hook.
@@ -133,6 +97,7 @@ bp_options() {
 	esac
 	cp -p "$T/peer.orig" "$BP_PEER"
 	[ ${#school[@]} = 0 ] || printf '%s\n' "# bench/link: compression" "${school[@]}" >>"$BP_PEER"
+	_bp_isp_extra
 	_ppp_modem_stop
 	_ppp_modem_start
 }

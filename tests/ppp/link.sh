@@ -39,6 +39,8 @@ PPP_DEV=/dev/ttyMODEM0
 PPP_MODEM=$SUREL_BIN_DIR/tests/ppp/surel-test-modem
 PPP_PEER=${PPP_PEER:-surel-modem}
 PPP_AUTH=pap
+PPP_RATE=${PPP_RATE:-7000}      # the line's bytes a second each way; 0: no limit
+PPP_ISP_EXTRA=()                # more options for the ISP's pppd (benchmarks)
 : "${SUREL_PPP_IMAGE:?SUREL_PPP_IMAGE: the image surel-setup wrote the peer into}"
 [ "${SUREL_VM_GUEST:-}" = 1 ] || { echo "link.sh: real pppd runs only inside tests/vm/run" >&2; exit 2; }
 
@@ -101,7 +103,7 @@ _ppp_isp_cmd() {
 	PPP_ISP=(/usr/sbin/pppd notty nodetach "${auth[@]}" name isp linkname isp local
 		192.0.2.1:192.0.2.10 noipdefault nodefaultroute lcp-echo-interval 5
 		lcp-echo-failure 3 ip-up-script /bin/true ip-down-script /bin/true
-		logfile "$T/isp-pppd.log")
+		logfile "$T/isp-pppd.log" "${PPP_ISP_EXTRA[@]}")
 }
 
 # _ppp_modem_start: surel-test-modem in the ISP's namespace, answering on PPP_DEV.
@@ -111,7 +113,7 @@ _ppp_modem_start() {
 	_ppp_isp_cmd
 	rm -f "$T/modem.pid"
 	ip netns exec "$DC_INS" "$PPP_MODEM" --log "$T/modem.log" --plan "$T/modem.plan" \
-		--rate 7000 --dial-delay "${PPP_DIAL_DELAY:-1}" "${want[@]}" \
+		--rate "$PPP_RATE" --dial-delay "${PPP_DIAL_DELAY:-1}" "${want[@]}" \
 		--pid-file "$T/modem.pid" "$PPP_DEV" -- "${PPP_ISP[@]}" 2>>"$T/modem.err" &
 	PPP_MODEM_PID=$!
 	for ((i = 0; i < 300; i++)); do
