@@ -82,8 +82,10 @@ dc_cmd() {
 }
 
 # dc_sql SQL: one query on the ledger.
+# (It waits up to 10 s for dialctl's write: "database is locked" otherwise, seen
+# in the sanitizer build, where dialctl's transactions take longer.)
 dc_sql() {
-	sqlite3 -separator ' ' "$T/ledger.db" "$1"
+	sqlite3 -cmd '.timeout 10000' -separator ' ' "$T/ledger.db" "$1"
 }
 
 # dc_sessions: how many sessions the ledger holds.
