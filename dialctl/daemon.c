@@ -140,13 +140,7 @@ static void check_triggers(struct daemon *d, long long now)
 static void choose_language(const struct conf *c)
 {
     const char *lang = surel_config_str(c->cfg, "school", "language");
-    int rc = surel_i18n_language(lang);
-    if (rc == -1)
-        surel_warn("no C.UTF-8 or id_ID.UTF-8 locale: answers stay in English, not [school]"
-                   " language = %s", lang);
-    else if (rc == -2)
-        surel_warn("no catalogue for [school] language = %s in %s: answers stay in English",
-                   lang, surel_i18n_dir());
+    surel_i18n_daemon(lang, "answers");
 }
 
 /* (Re)read surel.ini; keep the old settings when the new file is bad. */

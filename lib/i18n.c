@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "i18n.h"
+#include "log.h"
 
 #ifndef SUREL_LOCALEDIR
 #define SUREL_LOCALEDIR "/usr/share/locale"
@@ -54,4 +55,16 @@ const char *surel_i18n_dir(void)
 {
     const char *dir = bindtextdomain("surel", NULL);
     return dir != NULL ? dir : "?";
+}
+
+/* Daemons: answer in lang, or log why not (what: "replies", "answers"). */
+void surel_i18n_daemon(const char *lang, const char *what)
+{
+    int rc = surel_i18n_language(lang);
+    if (rc == -1)
+        surel_warn("no C.UTF-8 or id_ID.UTF-8 locale: %s stay in English, not [school]"
+                   " language = %s", what, lang);
+    else if (rc == -2)
+        surel_warn("no catalogue for [school] language = %s in %s: %s stay in English",
+                   lang, surel_i18n_dir(), what);
 }

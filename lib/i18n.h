@@ -32,7 +32,8 @@
  *	no locale in which glibc honours LANGUAGE, -2 when lang is not "en"
  *	and no catalogue of surel's answers in it (not installed, or
  *	SUREL_LOCALEDIR wrong); either way messages stay English, and
- *	surel_i18n_dir() names the directory searched, for the warning.
+ *	surel_i18n_dir() names the directory searched, for the warning;
+ *	surel_i18n_daemon() does both and logs that warning.
  */
 #ifndef SUREL_I18N_H
 #define SUREL_I18N_H
@@ -45,5 +46,6 @@
 void surel_i18n_init(void);
 int surel_i18n_language(const char *lang);
 const char *surel_i18n_dir(void);
+void surel_i18n_daemon(const char *lang, const char *what);
 
 #endif

@@ -125,13 +125,7 @@ static void choose_language(const struct surel_config *cfg)
 {
     const char *lang = surel_config_str(cfg, "school", "language");
     surel_i18n_init();
-    int rc = surel_i18n_language(lang);
-    if (rc == -1)
-        surel_warn("no C.UTF-8 or id_ID.UTF-8 locale: replies stay in English, not [school]"
-                   " language = %s", lang);
-    else if (rc == -2)
-        surel_warn("no catalogue for [school] language = %s in %s: replies stay in English",
-                   lang, surel_i18n_dir());
+    surel_i18n_daemon(lang, "replies");
 }
 
 /* Set up libmilter and open the socket (still as root). */
