@@ -42,8 +42,8 @@ static const char *wal_files(const char *path, char *buf, size_t len)
     if (stat(f, &st) < 0)
         missing = missing ? "-wal and -shm" : "-shm";
     if (missing == NULL)
-        return "present";
-    snprintf(buf, len, "%s MISSING (read-only readers cannot open it)", missing);
+        return _("present");
+    snprintf(buf, len, _("%s MISSING (read-only readers cannot open it)"), missing);
     return buf;
 }
 
@@ -59,23 +59,26 @@ int cmd_check(struct cli *c, int argc, char **argv)
         return rc;
     if (roster_check(c->r, &h) < 0)
         return cli_db_error(c, "check");
-    printf("roster: %s: %s; wal files %s\n", c->db_path,
-           h.main_problem[0] ? h.main_problem : "ok", wal_files(c->db_path, b1, sizeof(b1)));
-    printf("credentials: %s: %s; wal files %s\n", c->cred_path,
-           h.cred_problem[0] ? h.cred_problem : "ok", wal_files(c->cred_path, b2, sizeof(b2)));
+    printf(_("roster: %s: %s; wal files %s\n"), c->db_path,
+           h.main_problem[0] ? h.main_problem : _("ok"), wal_files(c->db_path, b1, sizeof(b1)));
+    printf(_("credentials: %s: %s; wal files %s\n"), c->cred_path,
+           h.cred_problem[0] ? h.cred_problem : _("ok"), wal_files(c->cred_path, b2, sizeof(b2)));
     if (h.main_problem[0] || h.cred_problem[0]) {
         fprintf(stderr, _("surel-roster: check: a roster file is damaged: restore it from a "
                         "backup copy\n"));
         return EX_DATAERR;
     }
     if (h.without_hash > 0) {      /* a finding, not damage: "add" leaves people so */
-        printf("passwords: %lld active or suspended %s none, so cannot log in (first: %s);"
-               " give them one: surel-roster passwd %s --generate --slips FILE\n",
-               h.without_hash, h.without_hash == 1 ? "person has" : "people have",
-               h.first_without, h.first_without);
+        printf(ngettext("passwords: %lld active or suspended person has none, so cannot log in"
+                        " (first: %s); give them one: surel-roster passwd %s --generate --slips"
+                        " FILE\n",
+                        "passwords: %lld active or suspended people have none, so cannot log in"
+                        " (first: %s); give them one: surel-roster passwd %s --generate --slips"
+                        " FILE\n", (unsigned long)h.without_hash),
+               h.without_hash, h.first_without, h.first_without);
         return 0;
     }
-    printf("passwords: every active or suspended person has one\n");
+    printf(_("passwords: every active or suspended person has one\n"));
     return 0;
 }
 

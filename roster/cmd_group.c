@@ -53,7 +53,7 @@ static int group_list(struct cli *c, int argc, char **argv)
     if ((rc = cli_open(c, ROSTER_READONLY)) != 0)
         return rc;
     if (argc == 1) {
-        printf("%-24s %-6s %6s  %s\n", "GROUP", "KIND", "PEOPLE", "DESCRIPTION");
+        printf("%-24s %-6s %6s  %s\n", _("GROUP"), _("KIND"), _("PEOPLE"), _("DESCRIPTION"));
         return roster_group_each(c->r, print_group, NULL) < 0 ? cli_db_error(c, "group") : 0;
     }
     if (roster_group_members(c->r, argv[1], print_member, NULL) < 0)
@@ -115,7 +115,8 @@ static int group_add(struct cli *c, int argc, char **argv)
     if (rc != 0)
         roster_rollback(c->r);
     else
-        printf("group %s: %s%d added\n", name, exists ? "" : "created, ", ps.n);
+        printf(exists ? _("group %s: %d added\n") : _("group %s: created, %d added\n"), name,
+               ps.n);
     free(ps.p);
     return rc;
 }
@@ -150,9 +151,9 @@ static int group_remove(struct cli *c, int argc, char **argv)
     if (rc != 0)
         roster_rollback(c->r);
     else if (argc == 2)
-        printf("group %s removed\n", argv[1]);
+        printf(_("group %s removed\n"), argv[1]);
     else
-        printf("group %s: %d removed\n", argv[1], ps.n);
+        printf(_("group %s: %d removed\n"), argv[1], ps.n);
     free(ps.p);
     return rc;
 }

@@ -281,9 +281,11 @@ static int run_import(struct cli *c, const struct import_opts *o, const struct i
         rc = EX_IOERR;
     }
     if (rc == 0 || (refused && o->dry_run)) {     /* a dry run says what it saw, even then */
-        printf("added %d, updated %d, unchanged %d, graduated %d%s\n", plan.counts[IMPORT_ADD],
-               plan.counts[IMPORT_UPDATE], plan.counts[IMPORT_UNCHANGED],
-               plan.counts[IMPORT_GRADUATE], o->dry_run ? " (dry run: nothing changed)" : "");
+        printf(o->dry_run ? _("added %d, updated %d, unchanged %d, graduated %d (dry run: "
+                              "nothing changed)\n")
+                          : _("added %d, updated %d, unchanged %d, graduated %d\n"),
+               plan.counts[IMPORT_ADD], plan.counts[IMPORT_UPDATE],
+               plan.counts[IMPORT_UNCHANGED], plan.counts[IMPORT_GRADUATE]);
         if (!o->dry_run && o->slips == NULL && plan.counts[IMPORT_ADD] > 0)
             fprintf(stderr, _("surel-roster: the %d new accounts have no password yet; give them"
                     " one with 'surel-roster passwd --generate --slips FILE USER...' (or"

@@ -159,7 +159,8 @@ int cmd_passwd(struct cli *c, int argc, char **argv)
     for (int i = 0; i < ps.n && rc == 0 && generate && slips == NULL; i++)
         printf("%s %s\n", jobs[i].username, jobs[i].password);
     if (rc == 0 && (slips != NULL || !generate))
-        printf("passwd: %d password%s set\n", ps.n, ps.n == 1 ? "" : "s");
+        printf(ngettext("passwd: %d password set\n", "passwd: %d passwords set\n",
+                        (unsigned long)ps.n), ps.n);
     explicit_bzero(jobs, (size_t)ps.n * sizeof(*jobs));
     free(jobs);
     free(ps.p);

@@ -43,7 +43,7 @@ int cmd_init(struct cli *c, int argc, char **argv)
     int rc = cli_open(c, ROSTER_WRITE | ROSTER_CREATE | ROSTER_CREDENTIALS);
     if (rc != 0)
         return rc;
-    printf("roster ready: %s (schema version %d), credentials %s\n", c->db_path,
+    printf(_("roster ready: %s (schema version %d), credentials %s\n"), c->db_path,
            roster_schema_version(c->r), c->cred_path);
     return 0;
 }
@@ -154,7 +154,8 @@ int cmd_list(struct cli *c, int argc, char **argv)
     else if (strcmp(o.format, "json") == 0)
         putchar('[');
     else
-        printf("%-24s %-32s %-8s %-10s %s\n", "USERNAME", "NAME", "ROLE", "CLASS", "STATUS");
+        printf("%-24s %-32s %-8s %-10s %s\n", _("USERNAME"), _("NAME"), _("ROLE"), _("CLASS"),
+               _("STATUS"));
     if (roster_each(c->r, &f, list_one, &o) < 0)
         return cli_db_error(c, "list");
     if (strcmp(o.format, "json") == 0)
@@ -323,8 +324,10 @@ int cmd_status(struct cli *c, int argc, char **argv)
     if (rc != 0)
         roster_rollback(c->r);
     else
-        printf("%s: %d changed, %d already %s\n", cmd, changed, ps.n - changed,
-               roster_status_name(to));
+        printf(to == STATUS_SUSPENDED ? _("%s: %d changed, %d already suspended\n")
+               : to == STATUS_GRADUATED ? _("%s: %d changed, %d already graduated\n")
+                                        : _("%s: %d changed, %d already active\n"),
+               cmd, changed, ps.n - changed);
     free(ps.p);
     return rc;
 }
@@ -361,7 +364,8 @@ int cmd_move(struct cli *c, int argc, char **argv)
     else if (ps.n == 0)
         fprintf(stderr, _("surel-roster: move: nobody in class %s\n"), from);
     else
-        printf("moved %d from %s to %s\n", ps.n, from, to);
+        printf(ngettext("moved %d person from %s to %s\n", "moved %d people from %s to %s\n",
+                        (unsigned long)ps.n), ps.n, from, to);
     free(ps.p);
     return rc != 0 ? rc : ps.n == 0 ? EX_DATAERR : 0;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "hash_pool.h"
+#include "i18n.h"
 
 #define HASH_POOL_MAX_THREADS 64
 
@@ -40,8 +41,10 @@ static void *worker(void *arg)
             atomic_store(&pool->failed, 1);
         }
         int done = atomic_fetch_add(&pool->done, 1) + 1;
-        if (pool->progress && (done % 8 == 0 || done == pool->n))
-            fprintf(stderr, "\rhashing passwords: %d/%d", done, pool->n);
+        if (pool->progress && (done % 8 == 0 || done == pool->n)) {
+            fputc('\r', stderr);
+            fprintf(stderr, _("hashing passwords: %d/%d"), done, pool->n);
+        }
     }
     return NULL;
 }

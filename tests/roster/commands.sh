@@ -47,7 +47,7 @@ expect_status 0 roster group list kelas-8a
 ok "suspend, graduate, activate; class lists follow"
 
 expect_status 0 roster move --class 7a --to 8a
-expect_in "$WORK/out" "moved 10 from 7A to 8A"
+expect_in "$WORK/out" "moved 10 people from 7A to 8A"
 expect_status 0 roster show budi
 expect_in "$WORK/out" "class:     8A"
 expect_in "$WORK/out" "mailbox:   /var/mail/surel/budi"
