@@ -36,7 +36,7 @@
 
 #include <stddef.h>
 
-#define ROSTER_SCHEMA_VERSION 1
+#define ROSTER_SCHEMA_VERSION 2
 
 /* roster_open() flags. */
 #define ROSTER_READONLY     0x00    /* open for reading only */

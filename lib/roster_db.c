@@ -70,6 +70,11 @@ static const char *const roster_migrations[] = {
     "    WHERE status = 'active' AND role IN ('student', 'teacher', 'staff')"
     "  UNION ALL SELECT m.grp, m.username FROM grp_member m JOIN person p"
     "    ON p.username = m.username WHERE p.status = 'active';",
+    /* 1 -> 2: what the webmail's address book and identities read (the
+     * Roundcube plugin in webmail/): the active people and every list. */
+    "CREATE VIEW webmail_contact(local, full_name, kind, class) AS"
+    "  SELECT username, full_name, role, class FROM person WHERE status = 'active'"
+    "  UNION SELECT DISTINCT list, list, 'list', NULL FROM mail_list_member;",
 };
 
 /* Credentials file, attached as "cred": version i -> i + 1. */

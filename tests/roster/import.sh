@@ -3,7 +3,7 @@
 . "$(dirname "$0")/common.sh"
 
 expect_status 0 roster init
-expect_in "$WORK/out" "schema version 1"
+expect_in "$WORK/out" "schema version 2"
 
 expect_status 0 roster import --dry-run "$SAMPLES/sample-class-list.csv"
 expect_in "$WORK/out" "added 30, updated 0, unchanged 0, graduated 0 (dry run: nothing changed)"
