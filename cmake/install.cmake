@@ -53,3 +53,8 @@ install(FILES ${PROJECT_SOURCE_DIR}/etc/postfix/surel/mailboxes.cf
 if(EXISTS ${PROJECT_SOURCE_DIR}/etc/ppp)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/etc/ppp/ DESTINATION ${_surel_share}/ppp)
 endif()
+# The webmail: surel-setup --webmail fills these in, and links the Roundcube
+# plugin into Debian's /var/lib/roundcube/plugins.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/etc/webmail/ DESTINATION ${_surel_share}/webmail)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/webmail/roundcube/surel DESTINATION ${_surel_share}/roundcube
+        PATTERN "config.inc.php.dist" EXCLUDE)

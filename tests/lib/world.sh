@@ -303,11 +303,13 @@ _w_school_postfix() {
 }
 
 # _w_school_dovecot: Dovecot with the roster module; LMTP and SASL sockets
-# in the school Postfix's spool (as the shipped snippet puts them).
+# in the school Postfix's spool (as the shipped snippet puts them); IMAP also
+# on loopback, where the webmail logs in (tests/lib/webmail.sh).
 _w_school_dovecot() {
 	local pf=$W_DIR/school/pf
 	DOVECOT_NETNS=$W_NS_SCH DOVECOT_TLS_DIR=$W_TLS_DIR \
-		DOVECOT_EXTRA=$(dovecot_postfix_sockets "$pf") dovecot_start "$W_DIR/school/dc" "$W_INI" "$W_LAN_SERVER"
+		DOVECOT_EXTRA="$(dovecot_postfix_sockets "$pf")
+listen = $W_LAN_SERVER, 127.0.0.1" dovecot_start "$W_DIR/school/dc" "$W_INI" "$W_LAN_SERVER"
 }
 
 # _w_roster_modes: the production modes of the roster files (surel-setup's).

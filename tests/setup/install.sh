@@ -67,7 +67,9 @@ check "configuration and templates"
 for f in /usr/share/surel/surel.ini /usr/share/surel/postfix/main.cf.surel \
 	/usr/share/surel/postfix/master.cf.surel /usr/share/surel/postfix/surel/mailboxes.cf \
 	/usr/share/surel/postfix/surel/lists.cf /usr/share/surel/dovecot/conf.d/90-surel.conf \
-	/usr/share/surel/postfix-isp/surel-routes.cf /usr/share/surel/postfix-isp/surel-domains.cf; do
+	/usr/share/surel/postfix-isp/surel-routes.cf /usr/share/surel/postfix-isp/surel-domains.cf \
+	/usr/share/surel/webmail/roundcube.inc.php /usr/share/surel/webmail/nginx-locations.conf \
+	/usr/share/surel/roundcube/surel/surel.php /usr/share/surel/roundcube/surel/localization/id_ID.inc; do
 	[ -f "$D$f" ] || fail "expected $f"
 done
 if [ -d "$SUREL_SRC_DIR/etc/ppp/peers" ]; then
