@@ -20,7 +20,12 @@
 #	    reload of those units in between;
 #	  - runs it with another --etrn-host: surel.ini changes, and dialctl
 #	    must be reloaded (it logs "configuration reloaded"), not
-#	    restarted (its MainPID stays).
+#	    restarted (its MainPID stays);
+#	  - runs it with --webmail: nginx and PHP-FPM are active and
+#	    http://127.0.0.1/mail/ is Roundcube's login page, in Indonesian,
+#	    named for the school (Debian's Roundcube with surel's settings
+#	    over Debian's, the installed plugin); a later run without
+#	    --webmail changes nothing.
 #	Waits poll with shell builtins: every exec costs 30-40 times more
 #	in the VM under TCG.  About 4-8 minutes under TCG on two cores.
 set -uo pipefail
@@ -149,4 +154,21 @@ done
 grep -q 'configuration reloaded' "$T/dialctl.log" || fail "dialctl did not reload: $(cat "$T/dialctl.log")"
 [ "$(awk '/^\[/ { s = $1 } s == "[etrn]" && $1 == "host" { print $3 }' /etc/surel/surel.ini)" = mx.isp.net.id ] ||
 	fail "[etrn] host was not changed: $(cat /etc/surel/surel.ini)"
+check "surel-setup --webmail: Roundcube at http://SERVER/mail/, in Indonesian, with the school's name"
+t0=$EPOCHREALTIME
+setup --webmail >"$T/run4" 2>&1 || fail "surel-setup --webmail exited $?: $(cat "$T/run4")"
+echo "  $(took "$t0"); it said:"
+sed 's/^/    /' "$T/run4"
+fpm=$(cd /lib/systemd/system && echo php*-fpm.service)
+for u in nginx.service "$fpm"; do
+	systemctl is-active --quiet "$u" || fail "$u is not active: $(systemctl status "$u" --no-pager -n 10)"
+done
+curl -sS --max-time 60 -o "$T/login.html" -w '%{http_code}\n' http://127.0.0.1/mail/ >"$T/code" 2>&1 ||
+	fail "no answer from http://127.0.0.1/mail/: $(cat "$T/code")"
+[ "$(cat "$T/code")" = 200 ] || fail "http://127.0.0.1/mail/ answered $(cat "$T/code"): $(tail -n 5 /var/log/nginx/error.log)"
+grep -q '<title>SMP Negeri 1 Contoh' "$T/login.html" || fail "the login page does not name the school: $(head -c 600 "$T/login.html")"
+grep -q 'lang="id"' "$T/login.html" || fail "the login page is not in Indonesian: $(head -c 600 "$T/login.html")"
+setup >"$T/run5" 2>&1 || fail "the run after --webmail exited $?: $(cat "$T/run5")"
+[ "$(cat "$T/run5")" = "surel-setup: nothing to change: $D is set up (etrn mode)" ] ||
+	fail "the run after --webmail did not say only 'nothing to change': $(cat "$T/run5")"
 echo "PASS (uptime $(uptime) s)"
