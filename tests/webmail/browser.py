@@ -17,7 +17,7 @@
 #     profile under a temporary directory removed at exit) through
 #     /usr/bin/chromedriver, logs USER in at URL, plays the scenario as a
 #     pupil would and logs out. After every step it saves a screenshot
-#     DIR/NN-SCENARIO-STEP.png, NN counting on from the PNGs already in DIR.
+#     DIR/NNN-SCENARIO-STEP.png, NNN counting on from the PNGs already in DIR.
 #     Nothing is selected by visible text (the interface is Indonesian):
 #     only ids, names, classes and Roundcube's own `rcmail` object.
 #     Notifications are read from a log that a script injected into every
@@ -38,7 +38,7 @@
 # EXIT STATUS
 #     0  the scenario reached its observable end (a refusal included)
 #     1  an unexpected state: the reason, the current URL and the page's
-#        visible text go to stderr (and a NN-SCENARIO-failed.png shot)
+#        visible text go to stderr (and a NNN-SCENARIO-failed.png shot)
 #     2  bad usage
 #
 # Run as root in the webmail's network namespace with Debian's python3:
@@ -59,7 +59,6 @@ from selenium.common.exceptions import (JavascriptException,
                                         StaleElementReferenceException,
                                         TimeoutException, WebDriverException)
 from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -107,10 +106,10 @@ class Run:
             shutil.rmtree(self.profile, ignore_errors=True)
             raise
 
-    # Save DIR/NN-SCENARIO-STEP.png, NN counting on across calls.
+    # Save DIR/NNN-SCENARIO-STEP.png, NNN counting on across calls.
     def shot(self, step):
         self.seq += 1
-        name = '%02d-%s-%s.png' % (self.seq, self.scenario, step)
+        name = '%03d-%s-%s.png' % (self.seq, self.scenario, step)
         try:
             self.driver.save_screenshot(os.path.join(self.shots, name))
         except WebDriverException as e:
@@ -373,7 +372,7 @@ def sc_read(run, a):
     run.js("if (rcmail.env.mailbox != 'INBOX') rcmail.command('list', 'INBOX')")
     row = wait_row(run, a.subject)
     run.shot('found')
-    ActionChains(run.driver).double_click(row).perform()
+    row.click()  # widescreen: preview frame; list layout: the full view
     text = run.wait(lambda d: body_text(run), 'the message body')
     run.shot('opened')
     emit(['read: ' + ' '.join(text.split())])
@@ -431,7 +430,8 @@ def sc_complete(run, a):
     try:
         run.wait(lambda d: run.js("return !!rcmail.ksearch_data || $('#rcmKSearchpane li:visible').length > 0"),
                  'an autocomplete search', 15)
-        found = run.wait(lambda d: suggestions(run), 'the autocomplete results')
+        found = run.wait(lambda d: (lambda s: None if s is None else (s,))(suggestions(run)),
+                         'the autocomplete results')[0]
     except Unexpected:
         found = []
     run.shot('suggestions')
