@@ -324,7 +324,7 @@ def sc_send(run, a):
 # The maximum-size hint of the compose screen and Roundcube's limit in bytes.
 def upload_limit(run):
     hint = run.js("return $('#compose-attachments .hint').first().text()") or ''
-    size = run.js("return rcmail.env.max_filesize || ''")
+    size = run.js("return Math.floor(rcmail.env.max_filesize || 0)")
     return ['limit: ' + (' '.join(hint.split()) or 'none'), 'limit-bytes: %s' % (size or 'none')]
 
 
