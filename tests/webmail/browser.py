@@ -199,6 +199,7 @@ def must_login(run, user, password):
     err = login(run, user, password)
     if err is not None:
         raise Unexpected('login failed: ' + err)
+    wait_idle(run, 'mail')
 
 
 # Log out through Roundcube (skipping the unsaved-compose check) and wait for the login form.
@@ -213,8 +214,16 @@ def logout(run):
         print('browser.py: logout: %s' % e, file=sys.stderr)
 
 
+# Wait until rcmail is loaded, idle and has `command` enabled (a busy rcmail ignores commands).
+def wait_idle(run, command):
+    run.wait(lambda d: run.js("return !!(window.rcmail && rcmail.busy === false"
+                              " && rcmail.commands[arguments[0]])", command),
+             'Roundcube to be idle with %r enabled' % command)
+
+
 # Open the compose screen through rcmail and wait until its form is usable.
 def open_compose(run):
+    wait_idle(run, 'compose')
     run.js("rcmail.command('compose')")
     run.wait(lambda d: run.js("return !!(window.rcmail && rcmail.env.action == 'compose'"
                               " && rcmail.env.compose_id && rcmail.busy === false)")
@@ -315,7 +324,7 @@ def sc_send(run, a):
 # The maximum-size hint of the compose screen and Roundcube's limit in bytes.
 def upload_limit(run):
     hint = run.js("return $('#compose-attachments .hint').first().text()") or ''
-    size = run.js("return rcmail.env.max_filesize || ''")
+    size = run.js("return Math.floor(rcmail.env.max_filesize || 0)")
     return ['limit: ' + (' '.join(hint.split()) or 'none'), 'limit-bytes: %s' % (size or 'none')]
 
 
@@ -369,6 +378,7 @@ def body_text(run):
 # Scenario `read`: open the INBOX message with SUBJECT and print its body.
 def sc_read(run, a):
     must_login(run, a.user, a.password)
+    wait_idle(run, 'checkmail')
     run.js("if (rcmail.env.mailbox != 'INBOX') rcmail.command('list', 'INBOX')")
     row = wait_row(run, a.subject)
     run.shot('found')
