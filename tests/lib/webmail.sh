@@ -5,8 +5,9 @@
 #	. "$SUREL_SRC_DIR/tests/lib/webmail.sh"
 #
 #	world_webmail_up		Roundcube at http://$W_LAN_SERVER/mail/
-#	world_webmail_stop		stop nginx and PHP-FPM (world_stop does not)
 #	world_webmail_url		print the URL a pupil's browser opens
+#	world_webmail_host		reach the school from this host: print the
+#					URL to open here (scripts/demo --keep)
 # DESCRIPTION
 #	After world_school_up: Debian's Roundcube with surel's settings and
 #	plugin, served by nginx and PHP-FPM in the school's namespace, from
@@ -19,7 +20,8 @@
 #	public_html it is started from), with surel's plugin linked into
 #	its plugins; its configuration directory is DIR/school/rcconf,
 #	read after Debian's /etc/roundcube.  nginx and PHP-FPM run from
-#	DIR/school/web with their own configuration, pid and log files.
+#	DIR/school/web with their own configuration, pid and log files;
+#	world_stop stops them.
 # DIAGNOSTICS
 #	Functions print "world: ..." on stderr and return non-zero.
 
@@ -132,8 +134,14 @@ world_webmail_url() {
 	echo "http://$W_LAN_SERVER/mail/"
 }
 
-# world_webmail_stop: nginx and PHP-FPM of the world.
-world_webmail_stop() {
-	_w_stop_pid nginx
-	_w_stop_pid php-fpm
+# world_webmail_host: a link from this host's namespace to the school's
+# (10.231.0.1 here, 10.231.0.2 there; gone with the school's namespace), so
+# that a browser on this host opens the webmail; prints its URL.
+world_webmail_host() {
+	local hif=sw-h-$W_ID
+	ip link add "$hif" type veth peer name vhost netns "$W_NS_SCH" || return 1
+	ip addr add 10.231.0.1/30 dev "$hif" && ip link set "$hif" up &&
+		ip -n "$W_NS_SCH" addr add 10.231.0.2/30 dev vhost && ip -n "$W_NS_SCH" link set vhost up ||
+		return 1
+	echo "http://10.231.0.2/mail/"
 }

@@ -366,6 +366,8 @@ world_stop() {
 	done
 	_w_stop_pid milter
 	_w_stop_pid mxd
+	_w_stop_pid nginx      # the webmail's (tests/lib/webmail.sh), when it ran
+	_w_stop_pid php-fpm
 	dovecot_stop "$W_DIR/school/dc" || true
 	[ -f "$W_DIR/isp/dovecot/dovecot.conf" ] &&
 		doveadm -c "$W_DIR/isp/dovecot/dovecot.conf" stop >/dev/null 2>&1 || true

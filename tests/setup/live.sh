@@ -24,8 +24,9 @@
 #	  - runs it with --webmail: nginx and PHP-FPM are active and
 #	    http://127.0.0.1/mail/ is Roundcube's login page, in Indonesian,
 #	    named for the school (Debian's Roundcube with surel's settings
-#	    over Debian's, the installed plugin); a later run without
-#	    --webmail changes nothing.
+#	    over Debian's, the installed plugin), and no mail service was
+#	    restarted or reloaded for it; a later run without --webmail
+#	    changes nothing.
 #	Waits poll with shell builtins: every exec costs 30-40 times more
 #	in the VM under TCG.  About 4-8 minutes under TCG on two cores.
 set -uo pipefail
@@ -155,6 +156,7 @@ grep -q 'configuration reloaded' "$T/dialctl.log" || fail "dialctl did not reloa
 [ "$(awk '/^\[/ { s = $1 } s == "[etrn]" && $1 == "host" { print $3 }' /etc/surel/surel.ini)" = mx.isp.net.id ] ||
 	fail "[etrn] host was not changed: $(cat /etc/surel/surel.ini)"
 check "surel-setup --webmail: Roundcube at http://SERVER/mail/, in Indonesian, with the school's name"
+pids >"$T/pids4"
 t0=$EPOCHREALTIME
 setup --webmail >"$T/run4" 2>&1 || fail "surel-setup --webmail exited $?: $(cat "$T/run4")"
 echo "  $(took "$t0"); it said:"
@@ -168,6 +170,8 @@ curl -sS --max-time 60 -o "$T/login.html" -w '%{http_code}\n' http://127.0.0.1/m
 [ "$(cat "$T/code")" = 200 ] || fail "http://127.0.0.1/mail/ answered $(cat "$T/code"): $(tail -n 5 /var/log/nginx/error.log)"
 grep -q '<title>SMP Negeri 1 Contoh' "$T/login.html" || fail "the login page does not name the school: $(head -c 600 "$T/login.html")"
 grep -q 'lang="id"' "$T/login.html" || fail "the login page is not in Indonesian: $(head -c 600 "$T/login.html")"
+pids >"$T/pids5"
+cmp -s "$T/pids4" "$T/pids5" || fail "--webmail restarted a mail service: $(diff "$T/pids4" "$T/pids5")"
 setup >"$T/run5" 2>&1 || fail "the run after --webmail exited $?: $(cat "$T/run5")"
 [ "$(cat "$T/run5")" = "surel-setup: nothing to change: $D is set up (etrn mode)" ] ||
 	fail "the run after --webmail did not say only 'nothing to change': $(cat "$T/run5")"

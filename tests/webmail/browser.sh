@@ -20,7 +20,10 @@
 #	      address and sees the milter's reason, in Indonesian, in the
 #	      compose window; nothing is queued;
 #	  (f) a file over [policy] external_max_size is refused when it is
-#	      attached, before anything is sent, and the limit is shown.
+#	      attached, before anything is sent, and the limit is shown;
+#	  (g) of Roundcube's PHP only index.php runs, and the plugins' code,
+#	      configuration and translations, dot files, logs and paths
+#	      outside public_html are never sent (curl with --path-as-is).
 #	Each step's screenshot is kept in SUREL_ARTIFACTS (default
 #	BIN_DIR/test-artifacts/webmail); a failure prints the page's text.
 set -euo pipefail
@@ -50,7 +53,6 @@ cleanup() {
 		echo "--- nginx and PHP-FPM:" >&2
 		tail -n 10 "$W/school/web/nginx-error.log" "$W/school/web/fpm.log" >&2 2>/dev/null || true
 	fi
-	world_webmail_stop
 	world_stop
 	rm -rf "$W"
 	exit $rc
@@ -58,6 +60,9 @@ cleanup() {
 [ -n "${WEBMAIL_KEEP:-}" ] || trap cleanup EXIT
 
 world_school_ini
+# The school's language, as surel-setup writes it: the milter's refusals, in
+# Indonesian, reach the compose window (the catalogue: SUREL_LOCALEDIR).
+sed -i '/^\[school\]$/a language = id' "$W_INI"
 cat >>"$W_INI" <<-INI
 [policy]
 external_refused_classes = 7B
@@ -137,8 +142,22 @@ check "(f) a file over the outside limit is refused when attached, the limit sho
 head -c 200000 /dev/urandom >"$W/foto.jpg"
 web attach budi.santoso "$pw_budi" "$W/foto.jpg" || fail "the compose window misbehaved"
 has "refused:" || fail "a 200 KB file was attached under a 100 KB limit"
+# Roundcube leaves room for base64 (x 1.33): 100 KB of message, 75 KB of file.
+has "limit-bytes: $((102400 * 100 / 133))" || fail "the limit shown is not the milter's 100K"
 head -c 20000 /dev/urandom >"$W/kecil.jpg"
 web attach budi.santoso "$pw_budi" "$W/kecil.jpg" || fail "the compose window misbehaved"
 has "attached" || fail "a 20 KB file was refused under a 100 KB limit"
+
+check "(g) only Roundcube's entry point runs and only its public files are sent"
+code() { ns_exec "$W_NS_LAN" curl -s -o /dev/null -w '%{http_code}' --path-as-is --max-time 20 "http://$W_LAN_SERVER$1"; }
+[ "$(code /mail/index.php)" = 200 ] || fail "/mail/index.php does not answer 200"
+[ "$(code /mail/skins/elastic/ui.min.js)" = 200 ] || fail "Roundcube's scripts are not served"
+for path in /mail/plugins/surel/surel.php /mail/plugins/surel/surel_roster_book.php \
+	/mail/plugins/surel/config.inc.php.dist /mail/plugins/surel/localization/id_ID.inc \
+	/mail/plugins/surel/composer.json /mail/.htaccess /mail/../config/config.inc.php \
+	/mail/program/../../config/config.inc.php /mail../config/config.inc.php /mail/logs/errors.log; do
+	c=$(code "$path")
+	[ "$c" = 404 ] || [ "$c" = 400 ] || [ "$c" = 403 ] || fail "GET $path answered $c (expected 404)"
+done
 
 echo "ok - pupils log in, write, read and are refused in the browser; screenshots in $SHOTS"
