@@ -37,10 +37,17 @@ $config['language'] = '@LANGUAGE@';
 $config['product_name'] = '@SCHOOL_NAME@';
 $config['max_message_size'] = '@MAX_SIZE@';
 
-// A computer lab's shared PCs: no remembered logins, short sessions.
+// A computer lab's shared PCs: no remembered logins, short sessions, the
+// session cookie only for /mail/ and never sent from another site.
 $config['login_autocomplete'] = 0;
 $config['session_lifetime'] = 30;
+$config['session_path'] = '/mail/';
+$config['session_samesite'] = 'Strict';
 $config['ip_check'] = true;
+// Roundcube's own limit counts failures per username: any pupil could lock a
+// classmate or a teacher out.  nginx limits login attempts per client address
+// instead (/etc/nginx/conf.d/surel-webmail.conf).
+$config['login_rate_limit'] = 0;
 $config['enable_installer'] = false;
 $config['support_url'] = '';
 $config['skin'] = 'elastic';

@@ -99,6 +99,7 @@ _w_webmail_conf() {
 	    proxy_temp_path $web/tmp/proxy;
 	    uwsgi_temp_path $web/tmp/uwsgi;
 	    scgi_temp_path $web/tmp/scgi;
+	    include $tpl/nginx-conf.d.conf;
 	    include $web/site.conf;
 	}
 	EOF

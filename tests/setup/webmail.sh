@@ -44,6 +44,9 @@ grep -q "^\$config\['language'\] = 'id_ID';" "$rc" || fail "Roundcube's language
 grep -q "^\$config\['max_message_size'\] = '512K';" "$rc" || fail "max_message_size is not the milter's 512K"
 grep -q "^\$config\['identities_level'\] = 4;" "$rc" || fail "a pupil could change the sender address"
 grep -q "^\$config\['surel_roster_db'\] = '/var/lib/surel/roster.db';" "$rc" || fail "the plugin reads another roster"
+grep -q "^\$config\['login_rate_limit'\] = 0;" "$rc" || fail "Roundcube would lock a pupil out after others' guesses"
+grep -q 'limit_req_zone .*zone=surel_webmail_login' "$R/etc/nginx/conf.d/surel-webmail.conf" ||
+	fail "nginx does not limit login attempts per address"
 pool=$R/etc/php/8.2/fpm/pool.d/surel-webmail.conf
 grep -q '^env\[RCUBE_CONFIG_PATH\] = /etc/roundcube:/etc/surel/webmail$' "$pool" || fail "the pool does not read surel's settings over Debian's"
 grep -q '^php_admin_value\[upload_max_filesize\] = 512K$' "$pool" || fail "PHP's upload limit is not the milter's"
@@ -60,8 +63,8 @@ grep -q 'listen 80 default_server' "$R/etc/nginx/sites-available/surel-webmail" 
 
 check "nginx accepts the site (this host's nginx, the image's files)"
 sed "s|include /etc/nginx/snippets/|include $R/etc/nginx/snippets/|" "$R/etc/nginx/sites-available/surel-webmail" >"$T/site.conf"
-printf 'pid %s/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n include /etc/nginx/mime.types;\n include %s;\n}\n' \
-	"$T" "$T/site.conf" >"$T/nginx.conf"
+printf 'pid %s/nginx.pid;\nerror_log stderr;\nevents {}\nhttp {\n include /etc/nginx/mime.types;\n include %s;\n include %s;\n}\n' \
+	"$T" "$R/etc/nginx/conf.d/surel-webmail.conf" "$T/site.conf" >"$T/nginx.conf"
 nginx -t -q -p "$T" -c "$T/nginx.conf" 2>"$T/nginx.err" || fail "nginx -t refuses surel's site: $(cat "$T/nginx.err")"
 
 check "a second run (without --webmail) changes nothing"

@@ -23,7 +23,13 @@
 #	      attached, before anything is sent, and the limit is shown;
 #	  (g) of Roundcube's PHP only index.php runs, and the plugins' code,
 #	      configuration and translations, dot files, logs and paths
-#	      outside public_html are never sent (curl with --path-as-is).
+#	      outside public_html are never sent (curl with --path-as-is);
+#	  (h) 30 simultaneous password guesses from one PC are limited
+#	      (nginx, 429), and Budi still logs in from another address
+#	      (Roundcube's per-user lockout is off);
+#	  (i) a sender typed as text ("Ibu Sri Wahyuni <budi...>") leaves as
+#	      Budi's roster identity, and a 60 KB search writes no more than a
+#	      line or two to Roundcube's error log.
 #	Each step's screenshot is kept in SUREL_ARTIFACTS (default
 #	BIN_DIR/test-artifacts/webmail); a failure prints the page's text.
 set -euo pipefail
@@ -93,6 +99,11 @@ web() {
 	return $rc
 }
 has() { grep -qF -- "$1" <<<"$T_OUT"; }
+# delivered USER REGEX: the messages in USER's mailbox with a line matching REGEX.
+delivered() {
+	find "$W/school/mail/$1/Maildir/new" "$W/school/mail/$1/Maildir/cur" -type f \
+		-exec grep -l -e "$2" {} + 2>/dev/null || true
+}
 
 if [ -n "${WEBMAIL_KEEP:-}" ]; then
 	mkdir -p "$WEBMAIL_KEEP"
@@ -124,7 +135,7 @@ web send budi.santoso "$pw_budi" "badu@$W_DOMAIN" "Tugas IPA" "Badu, tugas IPA d
 has "sent" || fail "Budi's message: expected 'sent'"
 web read badu "$pw_badu" "Tugas IPA" || fail "Badu could not read Budi's message"
 has "tugas IPA dikumpulkan besok" || fail "Badu's read: the body is not Budi's text"
-grep -rlq "^From: Budi Santoso <budi.santoso@$W_DOMAIN>" "$W/school/mail/badu" ||
+[ -n "$(delivered badu "^From: Budi Santoso <budi.santoso@$W_DOMAIN>")" ] ||
 	fail "the delivered message is not From: Budi Santoso <budi.santoso@$W_DOMAIN>"
 
 check "(d) a suspended pupil cannot log in: Roundcube's ordinary failure"
@@ -159,5 +170,57 @@ for path in /mail/plugins/surel/surel.php /mail/plugins/surel/surel_roster_book.
 	c=$(code "$path")
 	[ "$c" = 404 ] || [ "$c" = 400 ] || [ "$c" = 403 ] || fail "GET $path answered $c (expected 404)"
 done
+
+# rc_login NS URL USER PASS JAR: Roundcube's login form by hand (curl), the
+# session in JAR; prints the POST's HTTP status (302: logged in).
+rc_login() {
+	local tok
+	tok=$(ns_exec "$1" curl -s -c "$5" -b "$5" --max-time 30 "$2" |
+		sed -n 's/.*name="_token" value="\([^"]*\)".*/\1/p' | head -n 1)
+	ns_exec "$1" curl -s -o /dev/null -w '%{http_code}' -c "$5" -b "$5" --max-time 30 \
+		-d "_task=login&_action=login&_timezone=UTC" --data-urlencode "_token=$tok" \
+		--data-urlencode "_user=$3" --data-urlencode "_pass=$4" "$2?_task=login"
+}
+
+check "(h) password guessing is slowed per address; the pupil is never locked out"
+guessers=()
+for i in $(seq 1 30); do
+	rc_login "$W_NS_LAN" "$URL" budi.santoso "salah$i" "$W/jar.$i" >"$W/code.$i" &
+	guessers+=($!)
+done
+wait "${guessers[@]}"   # not a bare wait: the world's daemons are children too
+codes=$(for f in "$W"/code.*; do cat "$f"; echo; done | sort | uniq -c | tr -s ' \n' ' ')
+echo "  30 guesses at once from one PC: HTTP status (count code):$codes"
+grep -qx 429 "$W"/code.* || fail "30 simultaneous guesses from one PC were not limited:$codes"
+code=$(rc_login "$W_NS_SCH" http://127.0.0.1/mail/ budi.santoso "$pw_budi" "$W/jar.budi")
+[ "$code" = 302 ] || fail "after the guesses Budi could not log in from another address (HTTP $code)"
+
+check "(i) a free-text sender goes out as the pupil's identity; a huge search is cut short"
+page=$(ns_exec "$W_NS_SCH" curl -sL -b "$W/jar.budi" -c "$W/jar.budi" --max-time 30 "http://127.0.0.1/mail/?_task=mail&_action=compose")
+tok=$(sed -n 's/.*"request_token":"\([^"]*\)".*/\1/p' <<<"$page" | head -n 1)
+cid=$(sed -n 's/.*"compose_id":"\([^"]*\)".*/\1/p' <<<"$page" | head -n 1)
+[ -n "$tok" ] && [ -n "$cid" ] || fail "no compose form for Budi's session"
+ns_exec "$W_NS_SCH" curl -s -o /dev/null -b "$W/jar.budi" --max-time 60 -H "X-Roundcube-Request: $tok" \
+	--data-urlencode "_token=$tok" --data-urlencode "_id=$cid" -d "_task=mail&_action=send&_is_html=0" \
+	--data-urlencode "_from=Ibu Sri Wahyuni <budi.santoso@$W_DOMAIN>" --data-urlencode "_to=badu@$W_DOMAIN" \
+	--data-urlencode "_subject=Dari guru" --data-urlencode "_message=Ini Ibu Sri (bukan)." \
+	"http://127.0.0.1/mail/?_task=mail&_action=send"
+for ((i = 0; i < 100; i++)); do
+	f=$(delivered badu "^Subject: Dari guru" | head -n 1)
+	[ -n "$f" ] && break
+	sleep 0.3
+done
+[ -n "${f:-}" ] || fail "the free-text sender's message did not arrive (it should go, as Budi)"
+grep -q "^From: Budi Santoso <budi.santoso@$W_DOMAIN>" "$f" ||
+	fail "a pupil chose his display name: $(grep '^From:' "$f")"
+log=$W/school/rc/logs/errors.log
+before=$(stat -c %s "$log" 2>/dev/null || echo 0)
+yes a | head -n 30000 | tr '\n' ' ' >"$W/search"
+answer=$(ns_exec "$W_NS_SCH" curl -s -b "$W/jar.budi" --max-time 60 -H "X-Roundcube-Request: $tok" \
+	--data-urlencode "_search@$W/search" -d "_remote=1&_id=1" \
+	"http://127.0.0.1/mail/?_task=mail&_action=autocomplete")
+grep -q '"action":"autocomplete"' <<<"$answer" || fail "the search was not answered as a search: ${answer:0:300}"
+after=$(stat -c %s "$log" 2>/dev/null || echo 0)
+((after - before < 20000)) || fail "one search of 60 KB wrote $((after - before)) bytes to Roundcube's error log"
 
 echo "ok - pupils log in, write, read and are refused in the browser; screenshots in $SHOTS"

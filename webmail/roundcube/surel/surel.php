@@ -18,6 +18,15 @@
  *	the own class; everyone else sees all.  The viewer is the IMAP
  *	login, rcmail::get_user_name().
  *
+ *	Every request's search texts (_search, _q) are cut to 100
+ *	characters (hook startup): Roundcube's own address books log the
+ *	whole SQL of a search too large for SQLite, so a long one would fill
+ *	the disk.  A message sent with a free-text sender (_from not an
+ *	identity's number) goes From the user's identity instead: with
+ *	identities_level = 4 nobody may choose another display name.  A
+ *	login given as login@surel_domain is taken as login (hook
+ *	authenticate), so a pupil has one account, not two.
+ *
  *	On a user's first login (hook user_create) the default identity is
  *	set from the roster: user_email = login@surel_domain and, when the
  *	login is a person in the view, user_name = full_name.  surel's
@@ -46,6 +55,9 @@ class surel extends rcube_plugin
     /** Address book id, as used in autocomplete_addressbooks. */
     const BOOK_ID = 'surel';
 
+    /** Longest search text taken (characters): names and addresses are shorter. */
+    const MAX_SEARCH = 100;
+
     /** Default roster path, as installed by surel. */
     const DEFAULT_DB = '/var/lib/surel/roster.db';
 
@@ -61,6 +73,8 @@ class surel extends rcube_plugin
         $this->add_hook('addressbooks_list', [$this, 'address_sources']);
         $this->add_hook('addressbook_get', [$this, 'get_address_book']);
         $this->add_hook('user_create', [$this, 'user_create']);
+        $this->add_hook('startup', [$this, 'startup']);
+        $this->add_hook('authenticate', [$this, 'authenticate']);
 
         $config  = rcmail::get_instance()->config;
         $sources = (array) $config->get('autocomplete_addressbooks', ['sql']);
@@ -92,6 +106,43 @@ class surel extends rcube_plugin
             }
             $args['instance'] = $this->book;
         }
+
+        return $args;
+    }
+
+    // Caps search texts (Roundcube's own books log a whole failed query: a
+    // long one would fill the disk) and sends every message From the
+    // pupil's own identity (a free-text _from could carry any display name).
+    public function startup($args)
+    {
+        foreach (['_search', '_q'] as $key) {
+            foreach ([&$_GET, &$_POST] as &$input) {
+                if (isset($input[$key]) && is_string($input[$key])) {
+                    $input[$key] = mb_substr($input[$key], 0, self::MAX_SEARCH);
+                }
+            }
+            unset($input);
+        }
+        if ($args['task'] === 'mail' && $args['action'] === 'send' && isset($_POST['_from'])
+            && !preg_match('/^[0-9]+$/', (string) $_POST['_from'])) {
+            $identity = rcmail::get_instance()->user->get_identity();
+            $_POST['_from'] = $identity ? (string) $identity['identity_id'] : '';
+        }
+
+        return $args;
+    }
+
+    // One account per pupil: "login@school-domain" logs in as "login".
+    public function authenticate($args)
+    {
+        $domain = (string) rcmail::get_instance()->config->get('surel_domain', '');
+        $user   = trim((string) ($args['user'] ?? ''));
+        $suffix = '@' . $domain;
+        if ($domain !== '' && strlen($user) > strlen($suffix)
+            && strcasecmp(substr($user, -strlen($suffix)), $suffix) === 0) {
+            $user = substr($user, 0, -strlen($suffix));
+        }
+        $args['user'] = $user;
 
         return $args;
     }
