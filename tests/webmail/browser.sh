@@ -215,7 +215,7 @@ grep -q "^From: Budi Santoso <budi.santoso@$W_DOMAIN>" "$f" ||
 	fail "a pupil chose his display name: $(grep '^From:' "$f")"
 log=$W/school/rc/logs/errors.log
 before=$(stat -c %s "$log" 2>/dev/null || echo 0)
-yes a | head -n 30000 | tr '\n' ' ' >"$W/search"
+printf 'a %.0s' {1..30000} >"$W/search"     # 30,000 words: each one a condition
 answer=$(ns_exec "$W_NS_SCH" curl -s -b "$W/jar.budi" --max-time 60 -H "X-Roundcube-Request: $tok" \
 	--data-urlencode "_search@$W/search" -d "_remote=1&_id=1" \
 	"http://127.0.0.1/mail/?_task=mail&_action=autocomplete")
