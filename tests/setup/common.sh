@@ -50,9 +50,12 @@ su_image() {
 pc() { postconf -c "$R/etc/postfix" "$@" 2>/dev/null; }
 ini() { awk -v s="[$1]" -v k="$2" '/^\[/ {sec = $0} sec == s && $1 == k {print $3; exit}' "$R/etc/surel/surel.ini"; }
 owner_mode() { stat -c '%U:%G %a' "$1"; }
-# snapshot: names, modes, owners and contents of everything below R.
+# snapshot: names, modes, owners and contents of everything below R (the
+# contents of SQLite's -shm files aside: every reader of a database writes
+# there, Postfix's and Dovecot's included).
 snapshot() {
-	(cd "$R" && find . -printf '%p %m %U %G %l\n' | sort && find . -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum
+	(cd "$R" && find . -printf '%p %m %U %G %l\n' | sort &&
+		find . -type f ! -name '*-shm' -print0 | sort -z | xargs -0 sha256sum) | sha256sum
 }
 
 # refused WHAT STATUS CMD...: expect that exit status, a message, no change.

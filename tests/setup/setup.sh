@@ -174,6 +174,18 @@ grep -q "put back the roster's -wal/-shm" "$T/run4" || fail "the run did not say
 [ "$(owner_mode "$R/var/lib/surel/roster.db-shm")" = "root:root 644" ] ||
 	fail "roster.db-shm: $(owner_mode "$R/var/lib/surel/roster.db-shm" 2>&1)"
 
+check "a roster of an older surel (schema 1) is brought up to date, so its readers take it"
+sqlite3 "$R/var/lib/surel/roster.db" "DROP VIEW webmail_contact; PRAGMA user_version = 1;"
+# (the sqlite3 shell removes -wal and -shm; empty ones are what SQLite starts from)
+install -m 0644 /dev/null "$R/var/lib/surel/roster.db-wal"
+install -m 0644 /dev/null "$R/var/lib/surel/roster.db-shm"
+printf '[school]\ndomain = %s\n[roster]\ndb = %s\n' "$D" "$R/var/lib/surel/roster.db" >"$T/image.ini"
+"$ROSTER" --config "$T/image.ini" list >"$T/list" 2>&1 && fail "a reader took the schema 1 roster (the premise changed)"
+grep -q "old schema" "$T/list" || fail "the schema 1 roster was refused for another reason: $(cat "$T/list")"
+setup >"$T/run5" 2>&1 || fail "the upgrading run failed: $(cat "$T/run5")"
+grep -q "brought the roster .* up to date" "$T/run5" || fail "the run did not say so: $(cat "$T/run5")"
+"$ROSTER" --config "$T/image.ini" list >/dev/null || fail "the roster is still refused after the run"
+
 check "after the refusals, the setup still stands unchanged"
 setup >"$T/run3" 2>&1 || fail "third run failed: $(cat "$T/run3")"
 grep -q 'nothing to change' "$T/run3" || fail "third run reported changes: $(cat "$T/run3")"
