@@ -79,6 +79,14 @@ setup >"$T/run3" 2>&1 || fail "third run failed: $(cat "$T/run3")"
 grep -q "^\$config\['max_message_size'\] = '2M';" "$rc" || fail "max_message_size did not follow: $(grep max_message "$rc")"
 grep -q 'client_max_body_size 2M;' "$R/etc/nginx/snippets/surel-webmail.conf" || fail "nginx's body limit did not follow"
 
+check "a school name with a quote and a backslash reaches the login page as written"
+sed -i "s|^name = .*|name = \"SMP Sant' Yosef \\\\ Malang\"|" "$R/etc/surel/surel.ini"
+grep -q "^name = \"SMP Sant' Yosef \\\\ Malang\"$" "$R/etc/surel/surel.ini" || fail "the premise: $(grep '^name' "$R/etc/surel/surel.ini")"
+setup >"$T/run5" 2>&1 || fail "the run with a quoted name failed: $(cat "$T/run5")"
+php -l "$rc" >/dev/null || fail "a quote in the school's name broke the Roundcube settings: $(grep product_name "$rc")"
+shown=$(php -r 'include $argv[1]; echo $config["product_name"];' "$rc")
+[ "$shown" = "SMP Sant' Yosef \\ Malang" ] || fail "Roundcube would show the name as: $shown"
+
 check "with the school's certificate: HTTPS, and plain HTTP sends the browser there"
 . "$SUREL_SRC_DIR/tests/lib/tls.sh"
 tls_pair "$T/tls" "mail.$D" >/dev/null
