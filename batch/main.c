@@ -5,7 +5,7 @@
  *	dialctl's "batch" mode: a spool, and one compressed exchange each way
  * SYNOPSIS
  *	surel-batch spool (--spool DIR | --spool-root DIR --school LOGIN)
- *		[-f SENDER] -- RECIPIENT...
+ *		[-f SENDER | --sender=SENDER] -- RECIPIENT...
  *	surel-batch exchange --spool DIR --deliver-to HOST:PORT [OPTIONS]
  *		-- PROGRAM ARG...
  *	surel-batch serve --spool-root DIR --deliver-to HOST:PORT [OPTIONS]
@@ -54,6 +54,28 @@
 
 extern char **environ;
 
+static volatile int stopping;    /* SIGTERM, SIGINT, SIGHUP: end the exchange now */
+
+/* The signal handler: the exchange's loop sees the flag (poll returns EINTR). */
+static void on_signal(int sig)
+{
+    (void)sig;
+    stopping = 1;
+}
+
+/* Stop cleanly on the usual signals; ignore SIGPIPE (a write error says it). */
+static void handle_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
 struct opts {
     const char *spool, *root, *school, *sender, *deliver_to;
     char host[256];
@@ -101,7 +123,7 @@ static int parse(int argc, char **argv, struct opts *o)
 {
     static const struct option longs[] = {
         {"spool", 1, 0, 's'}, {"spool-root", 1, 0, 'r'}, {"school", 1, 0, 'S'},
-        {"deliver-to", 1, 0, 'd'}, {"host", 1, 0, 'H'}, {"level", 1, 0, 'l'},
+        {"deliver-to", 1, 0, 'd'}, {"sender", 1, 0, 'f'}, {"host", 1, 0, 'H'}, {"level", 1, 0, 'l'},
         {"idle", 1, 0, 'i'}, {"max-message", 1, 0, 'm'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     o->level = 19, o->idle = 120, o->max_message = 52428800;
@@ -206,7 +228,8 @@ static void print_stats(FILE *f, const struct peer_stats *s)
 /* Run the exchange over in/out; log and print the figures. */
 static int run_peer(const struct opts *o, const struct spool *s, int in, int out, FILE *figures)
 {
-    struct peer_opts po = {in, out, s, o->deliver_to, o->host, o->level, o->max_message, o->idle};
+    struct peer_opts po = {in,       out,         s,      o->deliver_to, o->host,
+                           o->level, o->max_message, o->idle, &stopping};
     struct peer_stats st;
     char err[400];
     if (o->deliver_to == NULL)
@@ -267,6 +290,8 @@ static int cmd_exchange(const struct opts *o, char **argv)
     pid_t pid = start_program(argv, &to, &from);
     int rc = run_peer(o, &s, from, to, stdout);
     close(to), close(from);
+    if (stopping)
+        kill(pid, SIGTERM);
     reap(pid);
     return rc;
 }
@@ -290,7 +315,7 @@ int main(int argc, char **argv)
 {
     struct opts o;
     memset(&o, 0, sizeof(o));
-    signal(SIGPIPE, SIG_IGN);
+    handle_signals();
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EX_USAGE : 0;

@@ -441,6 +441,8 @@ static int loop(struct peer *p)
                                 {p->o->out_fd, p->out.len > 0 ? POLLOUT : 0, 0}};
         if (poll(fds, 2, 1000) < 0 && errno != EINTR)
             return fail(p, "poll: %s", strerror(errno));
+        if (p->o->stop != NULL && *p->o->stop)
+            return fail(p, "%s", "stopped by a signal");
         int moved = 0, rc;
         if (fds[1].revents & (POLLOUT | POLLERR | POLLHUP)) {
             if ((rc = flush_out(p)) < 0)

@@ -37,7 +37,8 @@
  *	message_size_limit) ends the exchange as a protocol error, and the
  *	decompressor's window is capped, so a peer cannot make this side
  *	hold more than that in memory.  o->idle seconds without a byte
- *	either way end it too.
+ *	either way end it too, and so does *o->stop turning non-zero (a
+ *	signal: poll is interrupted).
  * DIAGNOSTICS
  *	0 when both sides said "done"; -1 and err otherwise (the link went,
  *	the other side broke the protocol, the spool cannot be read).  st
@@ -58,6 +59,7 @@ struct peer_opts {
     int level;                  /* zstd level */
     long long max_message;
     long idle;                  /* seconds */
+    volatile int *stop;         /* set by a signal handler: end now */
 };
 
 struct peer_stats {

@@ -42,8 +42,8 @@
  *	is ENOSPC, and nothing is left in new/.  spool_seen() is 1 or 0.
  *	spool_parse() returns -1 for anything but the form above.
  */
-#ifndef BATCH_SPOOL_H
-#define BATCH_SPOOL_H
+#ifndef SUREL_SPOOL_H
+#define SUREL_SPOOL_H
 
 #include <limits.h>
 #include <stddef.h>
