@@ -39,6 +39,7 @@
 #include <regex.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,18 @@ static void usage(FILE *f)
             "       surel-batch serve --spool-root DIR --deliver-to HOST:PORT [OPTIONS] LOGIN\n"
             "options: --host NAME  --level 1-19  --idle SECONDS  --max-message BYTES\n"
             "See surel-batch(8).\n");
+}
+
+/* Refuse a school's request: on standard error (its ssh shows it) and in the log. */
+__attribute__((format(printf, 2, 3))) static _Noreturn void refuse(int code, const char *fmt, ...)
+{
+    char msg[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "surel-batch: %s\n", msg);
+    surel_fatal(code, "%s", msg);
 }
 
 /* A school's login, as surel-setup-isp gives them. */
@@ -301,11 +314,13 @@ static int cmd_serve(const struct opts *o, int n, char **argv)
     struct spool s;
     const char *req = getenv("SSH_ORIGINAL_COMMAND");
     if (n != 1)
-        surel_fatal(EX_USAGE, "serve: give the school's LOGIN (from authorized_keys)");
+        refuse(EX_USAGE, "serve: give the school's LOGIN (from authorized_keys)");
     if (req != NULL && *req != '\0' && strcmp(req, "batch") != 0)
-        surel_fatal(EX_USAGE, "only 'batch' is allowed here, not '%.60s'", req);
+        refuse(EX_USAGE, "only 'batch' is allowed here, not '%.60s'", req);
     if (o->spool != NULL)
-        surel_fatal(EX_USAGE, "serve takes --spool-root DIR and the login, not --spool");
+        refuse(EX_USAGE, "serve takes --spool-root DIR and the login, not --spool");
+    if (!login_valid(argv[0]))
+        refuse(EX_USAGE, "'%.60s' is not a school login", argv[0]);
     open_spool(o, argv[0], &s);
     surel_info("%s: exchange starts", argv[0]);
     return run_peer(o, &s, 0, 1, NULL);

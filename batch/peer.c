@@ -444,13 +444,13 @@ static int loop(struct peer *p)
         if (p->o->stop != NULL && *p->o->stop)
             return fail(p, "%s", "stopped by a signal");
         int moved = 0, rc;
-        if (fds[1].revents & (POLLOUT | POLLERR | POLLHUP)) {
-            if ((rc = flush_out(p)) < 0)
+        if (fds[0].revents & (POLLIN | POLLERR | POLLHUP)) {   /* first: their words explain */
+            if ((rc = fill_in(p)) < 0 || consume(p) < 0)
                 return -1;
             moved |= rc;
         }
-        if (fds[0].revents & (POLLIN | POLLERR | POLLHUP)) {
-            if ((rc = fill_in(p)) < 0 || consume(p) < 0)
+        if (fds[1].revents & (POLLOUT | POLLERR | POLLHUP)) {
+            if ((rc = flush_out(p)) < 0)
                 return -1;
             moved |= rc;
         }
