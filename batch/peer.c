@@ -37,6 +37,7 @@
 #define LINE_MAX_LEN 600
 #define WINDOW_LOG_MAX 24       /* 16 MB: what a peer may make us hold for its frame */
 #define SEEN_KEEP (30LL * 86400)
+#define HEARTBEAT 4             /* seconds: see keep_alive() */
 
 struct buf {
     char *p;
@@ -57,6 +58,7 @@ struct peer {
     ZSTD_DCtx *dz;
     struct buf in, rec;
     int hello, frame_in_done, their_end, peer_done, eof;
+    time_t last_write;
     char err[300];
 };
 
@@ -234,6 +236,10 @@ static int take_records(struct peer *p)
         size_t hl = (size_t)(nl - p->rec.p) + 1;
         if (p->their_end)
             return fail(p, "%s", "protocol error: data after the end of the batch");
+        if (hl == 2 && p->rec.p[0] == 'N') {        /* a heartbeat */
+            buf_drop(&p->rec, hl);
+            continue;
+        }
         if (sscanf(p->rec.p, "E %llu%c", &n, &tail) == 2 && tail == '\n') {
             if ((long long)n != p->st->received)
                 return fail(p, "protocol error: the batch ends after a wrong count (%llu)", n);
@@ -334,6 +340,8 @@ static int take_answer(struct peer *p, char *line)
 {
     char word[8], id[64];
     int off = 0;
+    if (strcmp(line, ".") == 0)                 /* a heartbeat */
+        return 0;
     if (sscanf(line, "done %*d%n", &off) == 0 && off > 0 && line[off] == '\0') {
         p->peer_done = 1;
         return 0;
@@ -394,6 +402,8 @@ static int flush_out(struct peer *p)
         return fail(p, "the connection is gone: %s", strerror(errno));
     buf_drop(&p->out, (size_t)w);
     p->st->wire_out += w;
+    if (w > 0)
+        p->last_write = time(NULL);
     return (int)(w > 0);
 }
 
@@ -430,10 +440,26 @@ static int start(struct peer *p)
     return buf_add(&p->out, HELLO, strlen(HELLO)) < 0 ? fail(p, "%s", "out of memory") : 0;
 }
 
+/* A side that only receives still sends a few bytes every HEARTBEAT
+   seconds: ssh's and sshd's keepalives count a peer dead when nothing came
+   from it for interval x count, and their own probes would wait behind
+   the other direction's queued stream on a slow line.  Inside our frame a
+   flushed "N" record, after it a "." line; the other side skips both. */
+static int keep_alive(struct peer *p)
+{
+    if (p->out.len > 0 || time(NULL) - p->last_write < HEARTBEAT)
+        return 0;
+    p->last_write = time(NULL);
+    if (!p->frame_out_done)
+        return compress(p, "N\n", 2, ZSTD_e_flush);
+    return buf_add(&p->out, ".\n", 2) < 0 ? fail(p, "%s", "out of memory") : 0;
+}
+
 /* Until both sides said "done" and all is written; or an error, a cut, silence. */
 static int loop(struct peer *p)
 {
     time_t last = time(NULL);
+    p->last_write = last;
     while (!(p->done_sent && p->out.len == 0 && p->peer_done)) {
         if (produce(p) < 0)
             return -1;
@@ -443,23 +469,21 @@ static int loop(struct peer *p)
             return fail(p, "poll: %s", strerror(errno));
         if (p->o->stop != NULL && *p->o->stop)
             return fail(p, "%s", "stopped by a signal");
-        int moved = 0, rc;
+        if (keep_alive(p) < 0)
+            return -1;
+        int heard = 0;          /* a live peer sends at least its heartbeats */
         if (fds[0].revents & (POLLIN | POLLERR | POLLHUP)) {   /* first: their words explain */
-            if ((rc = fill_in(p)) < 0 || consume(p) < 0)
+            if ((heard = fill_in(p)) < 0 || consume(p) < 0)
                 return -1;
-            moved |= rc;
         }
-        if (fds[1].revents & (POLLOUT | POLLERR | POLLHUP)) {
-            if ((rc = flush_out(p)) < 0)
-                return -1;
-            moved |= rc;
-        }
+        if ((fds[1].revents & (POLLOUT | POLLERR | POLLHUP)) && flush_out(p) < 0)
+            return -1;
         if (p->eof && !(p->peer_done && p->their_end))
             return fail(p, "%s", "the other side closed the connection before the end");
-        if (moved)
+        if (heard)
             last = time(NULL);
         else if (time(NULL) - last > p->o->idle)
-            return fail(p, "nothing crossed for %ld s", p->o->idle);
+            return fail(p, "nothing came from the other side for %ld s", p->o->idle);
     }
     return 0;
 }

@@ -22,6 +22,9 @@
  *	    "no ID REASON" LF	refused for good (5xx);
  *	    "later ID REASON" LF	not now (4xx, no answer);
  *	  and last "done COUNT" LF, once all of theirs are answered.
+ *	A side with nothing to send for a few seconds sends a heartbeat (a
+ *	flushed "N" LF record in its frame, a "." LF line after it), so that
+ *	the SSH keepalives of a side that only receives see it alive.
  *
  *	The two directions run at once (poll, non-blocking writes), so
  *	neither side's full pipe can stop the other.  A message of theirs is
@@ -36,9 +39,10 @@
  *	Limits: a stored message over o->max_message bytes (as Postfix's
  *	message_size_limit) ends the exchange as a protocol error, and the
  *	decompressor's window is capped, so a peer cannot make this side
- *	hold more than that in memory.  o->idle seconds without a byte
- *	either way end it too, and so does *o->stop turning non-zero (a
- *	signal: poll is interrupted).
+ *	hold more than that in memory.  o->idle seconds without a byte from
+ *	the other side (which sends its heartbeats while it lives) end it
+ *	too, and so does *o->stop turning non-zero (a signal: poll is
+ *	interrupted).
  * DIAGNOSTICS
  *	0 when both sides said "done"; -1 and err otherwise (the link went,
  *	the other side broke the protocol, the spool cannot be read).  st

@@ -96,6 +96,8 @@ static void read_figures(char *buf, size_t len)
     st.figures_fd = -1;
 }
 
+static void batch_stop(const struct conf *c);
+
 /* Start surel-batch exchange with ssh to the ISP; 0 or -1 (in r). */
 static int spawn_exchange(const struct conf *c, struct exchange_result *r)
 {
@@ -129,12 +131,14 @@ static int spawn_exchange(const struct conf *c, struct exchange_result *r)
     return 0;
 }
 
-/* start: a new link connection: flush into the spool, then the exchange. */
+/* start: a new link connection: flush into the spool, then the exchange
+   (one still running on the lost connection is ended first). */
 static int batch_start(const struct conf *c, struct exchange_result *r)
 {
     char err[300];
     struct queue_cmd qc = {c->postqueue, c->postfix_config, 60};
     long long keep[FIGURES];
+    batch_stop(c);
     int had = st.have;
     memcpy(keep, st.sum, sizeof(keep));
     memset(&st, 0, sizeof(st));
@@ -236,7 +240,7 @@ static void batch_stop(const struct conf *c)
     read_figures(line, sizeof(line));
     add_figures(line);
     st.pid = 0;
-    surel_warn("batch exchange ended by the hang-up: %s", *line ? line : "no figures");
+    surel_warn("batch exchange stopped: %s", *line ? line : "no figures");
 }
 
 static int batch_bytes(long long *payload, long long *wire)

@@ -408,7 +408,7 @@ static void exchange(struct session *s, int repeat)
     s->exchange_done = 1;
     if (!repeat) {
         s->etrn_ok = rc == 0;
-        s->etrn_repeats_left = rc == 0 ? 1 : 0;
+        s->etrn_repeats_left = rc == 0 && s->ops->finished == NULL ? 1 : 0;  /* batch: nothing to ask again */
     }
     if (*r.reply)
         surel_strlcpy(s->etrn, r.reply, sizeof(s->etrn));
@@ -503,7 +503,7 @@ static void observe(struct session *s, struct drain_facts *f)
     f->last_etrn = s->etrn_ms;
     f->etrn_repeats_left = s->etrn_repeats_left;
     f->etrn_repeat_after = ETRN_REPEAT_AFTER * 1000;
-    f->etrn_refresh = s->conf->etrn_refresh * 1000;
+    f->etrn_refresh = s->ops->finished == NULL ? s->conf->etrn_refresh * 1000 : 0;
 }
 
 /* One step of a session whose link is up. */

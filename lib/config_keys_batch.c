@@ -21,7 +21,7 @@ const struct surel_cfg_key surel_cfg_batch_keys[] = {
     {"batch", "level", CFG_INT, "19", 1, 19, NULL, NULL,
      "zstd compression level of the outbound stream (19: the fewest bytes on the line)"},
     {"batch", "idle", CFG_DURATION, "2m", 10, 3600, NULL, NULL,
-     "an exchange in which nothing crosses for this long is broken off (the mail stays for next time)"},
+     "an exchange in which nothing comes from the ISP for this long is broken off (the mail stays for next time)"},
     {"batch", "attempts", CFG_INT, "3", 1, 20, NULL, NULL,
      "exchanges per link connection (the first and the retries after a broken one)"},
     {NULL, NULL, 0, NULL, 0, 0, NULL, NULL, NULL}

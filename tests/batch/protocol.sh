@@ -52,7 +52,7 @@ broken path "bad record header"
 broken notours "protocol error: answer 'ok 1796658136-0123456789abcdef01234567'"
 broken truncated "closed the connection before the end"
 broken bomb "record header too long"
-broken silent "nothing crossed for 2 s"
+broken silent "nothing came from the other side for 2 s"
 
 check "answers: 'ok' removes our copy, 'later' keeps it"
 "$B" exchange --spool "$T/spool" --deliver-to 127.0.0.1:1 -- /bin/bash "$PEER" answers "${IDS[0]}" "${IDS[1]}" \
