@@ -65,6 +65,8 @@ struct peer {
 /* Append n bytes to b; -1 when memory runs out. */
 static int buf_add(struct buf *b, const void *d, size_t n)
 {
+    if (n == 0)
+        return 0;
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
         while (cap < b->len + n)
@@ -82,6 +84,8 @@ static int buf_add(struct buf *b, const void *d, size_t n)
 /* Drop the first n bytes of b. */
 static void buf_drop(struct buf *b, size_t n)
 {
+    if (n == 0)
+        return;
     memmove(b->p, b->p + n, b->len - n);
     b->len -= n;
 }
@@ -367,6 +371,8 @@ static int take_answer(struct peer *p, char *line)
 /* Everything that came in: the greeting, their frame, their answers. */
 static int consume(struct peer *p)
 {
+    if (p->in.len == 0)
+        return 0;
     if (!p->hello) {
         char *nl = memchr(p->in.p, '\n', p->in.len);
         if (nl == NULL)
