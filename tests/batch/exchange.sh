@@ -16,6 +16,8 @@
 #	  local part, the recipients as given).
 #	- A message the receiving Postfix refuses for good is reported to
 #	  its sender by the side that accepted it, once per direction.
+#	- Mail waiting in the spool (not in Postfix's queue) counts for
+#	  [dial] queue_messages: three spooled messages start a session.
 set -euo pipefail
 
 : "${SUREL_BIN_DIR:?}" "${SUREL_SRC_DIR:?}"
@@ -97,6 +99,17 @@ b=$(bounce_to "$T/isp")
 [ -n "$b" ] || fail "ali got no report of his refused message"
 grep -q "^Final-Recipient: rfc822; siti@school.test" "$b" || fail "ali's report does not name siti: $(cat "$b")"
 grep -q "^Return-Path: <>" "$b" || fail "a report must come from the empty sender"
+dc_stop
+[ "$DC_RC" = 0 ] || fail "dialctl exited with $DC_RC"
+
+check "mail waiting in the spool fires the queue-size trigger"
+sed -i '/^\[dial\]/a queue_messages = 3\ncheck_interval = 1s' "$T/surel.ini"
+dc_send_out 3
+st_wait_spooled "$T/school-spool" 3 || fail "the three messages were not spooled"
+dc_start
+dc_wait_sessions 2 120 || fail "no session started for the three spooled messages"
+trigger=$(dc_sql "SELECT trigger FROM session ORDER BY started DESC LIMIT 1")
+[ "$trigger" = queue-size ] || fail "expected the queue-size trigger, got '$trigger'"
 dc_stop
 [ "$DC_RC" = 0 ] || fail "dialctl exited with $DC_RC"
 echo "PASS: batch exchange"
