@@ -191,8 +191,13 @@ clean_check "batch mode after ssh mode"
 setup >"$T/run10" 2>&1 || fail "second batch run failed: $(cat "$T/run10")"
 grep -q 'nothing to change.*(batch mode)' "$T/run10" || fail "the second batch run changed something: $(cat "$T/run10")"
 
-check "batch -> etrn: the smarthost again, batch mode's entries gone, the spool kept"
+check "batch -> etrn: the smarthost again, batch mode's entries gone, the spool kept (with a warning for what waits there)"
+echo 'surel-batch 1' >"$R/var/spool/surel-batch/out/new/1765100000-000000000000000000000001"
 setup --mode etrn --smarthost mail.isp.example.net >"$T/run11" 2>&1 || fail "switching to etrn failed: $(cat "$T/run11")"
+grep -q '^surel-setup: warning: /var/spool/surel-batch/out still holds outside mail (1)' "$T/run11" ||
+	fail "no warning about the mail waiting in the spool: $(cat "$T/run11")"
+[ -f "$R/var/spool/surel-batch/out/new/1765100000-000000000000000000000001" ] || fail "the spool's mail went"
+rm -f "$R/var/spool/surel-batch/out/new/1765100000-000000000000000000000001"
 ! has surel-batch/unix && ! has 127.0.0.1:10026/inet && ! has surel-tunnel/unix ||
 	fail "another mode's services stayed in master.cf in etrn mode: $(pc -M | grep -e surel-batch -e 10026 -e surel-tunnel)"
 ! pc -n surel-batch_destination_recipient_limit | grep -q . || fail "batch mode's recipient limit stayed in main.cf"
