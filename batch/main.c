@@ -24,9 +24,15 @@
  *		spool DIR/LOGIN.  LOGIN comes from authorized_keys; the
  *		school's request (SSH_ORIGINAL_COMMAND) may only be "batch".
  *
+ *	exchange and serve hold DIR/lock (flock) while they run: one
+ *	exchange per spool.  An older one still holding it is ended
+ *	(SIGTERM, after 5 s SIGKILL; only a process named surel-batch).
+ *
  *	Options: --host NAME (EHLO and reports; default the host name),
  *	--level N (zstd 1-19, default 19), --idle S (default 120),
- *	--max-message BYTES (default 52428800).
+ *	--max-message BYTES (default 52428800), --sendmail PATH (default
+ *	/usr/sbin/sendmail) and --postfix-config DIR (its -C): how delivery
+ *	reports go in.
  * DIAGNOSTICS
  *	sysexits: 0; 64 usage; 65 a malformed address (spool: Postfix
  *	bounces it); 75 a temporary failure (spool not writable, the link
@@ -43,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <time.h>
@@ -78,7 +85,7 @@ static void handle_signals(void)
 }
 
 struct opts {
-    const char *spool, *root, *school, *sender, *deliver_to;
+    const char *spool, *root, *school, *sender, *deliver_to, *sendmail, *postfix_config;
     char host[256];
     int level;
     long idle;
@@ -94,6 +101,7 @@ static void usage(FILE *f)
             " -- PROGRAM ARG...\n"
             "       surel-batch serve --spool-root DIR --deliver-to HOST:PORT [OPTIONS] LOGIN\n"
             "options: --host NAME  --level 1-19  --idle SECONDS  --max-message BYTES\n"
+            "         --sendmail PATH  --postfix-config DIR (where reports go in)\n"
             "See surel-batch(8).\n");
 }
 
@@ -136,10 +144,11 @@ static int parse(int argc, char **argv, struct opts *o)
 {
     static const struct option longs[] = {
         {"spool", 1, 0, 's'}, {"spool-root", 1, 0, 'r'}, {"school", 1, 0, 'S'},
-        {"deliver-to", 1, 0, 'd'}, {"sender", 1, 0, 'f'}, {"host", 1, 0, 'H'}, {"level", 1, 0, 'l'},
+        {"deliver-to", 1, 0, 'd'}, {"sender", 1, 0, 'f'}, {"sendmail", 1, 0, 'M'},
+        {"postfix-config", 1, 0, 'C'}, {"host", 1, 0, 'H'}, {"level", 1, 0, 'l'},
         {"idle", 1, 0, 'i'}, {"max-message", 1, 0, 'm'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     int c;
-    o->level = 19, o->idle = 120, o->max_message = 52428800;
+    o->level = 19, o->idle = 120, o->max_message = 52428800, o->sendmail = "/usr/sbin/sendmail";
     if (gethostname(o->host, sizeof(o->host) - 1) < 0)
         surel_strlcpy(o->host, "localhost", sizeof(o->host));
     while ((c = getopt_long(argc, argv, "+f:h", longs, NULL)) != -1) {
@@ -149,6 +158,8 @@ static int parse(int argc, char **argv, struct opts *o)
         case 'S': o->school = optarg; break;
         case 'd': o->deliver_to = optarg; break;
         case 'f': o->sender = optarg; break;
+        case 'M': o->sendmail = optarg; break;
+        case 'C': o->postfix_config = optarg; break;
         case 'H': surel_strlcpy(o->host, optarg, sizeof(o->host)); break;
         case 'l': o->level = (int)number("level", optarg, 1, 19); break;
         case 'i': o->idle = (long)number("idle", optarg, 1, 86400); break;
@@ -226,6 +237,68 @@ static int cmd_spool(const struct opts *o, int n, char **rcpt)
     return 0;
 }
 
+/* The pid recorded in an open lock file, 0 if none. */
+static pid_t holder(int fd)
+{
+    char buf[32] = "";
+    ssize_t r = pread(fd, buf, sizeof(buf) - 1, 0);
+    buf[r > 0 ? r : 0] = '\0';
+    return (pid_t)atol(buf);
+}
+
+/* Is pid a surel-batch process (not a recycled pid of something else)? */
+static int is_batch(pid_t pid)
+{
+    char path[64], comm[32] = "";
+    snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (f == NULL)
+        return 0;
+    int ok = fgets(comm, sizeof(comm), f) != NULL && strcmp(comm, "surel-batch\n") == 0;
+    fclose(f);
+    return ok;
+}
+
+/* Try the lock for up to tenths x 0.1 s. */
+static int lock_within(int fd, int tenths)
+{
+    for (int i = 0; i < tenths; i++) {
+        if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+            return 0;
+        struct timespec ts = {0, 100000000};
+        nanosleep(&ts, NULL);
+    }
+    return -1;
+}
+
+/* One exchange per spool: an older one still holding it (its link was cut
+   and its sshd has not noticed yet) is ended, as the tunnel gate ends a
+   stale session; two at once could hand the same message on twice. */
+static int take_spool(const struct spool *s)
+{
+    char path[PATH_MAX], pid[32];
+    snprintf(path, sizeof(path), "%s/lock", s->dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0)
+        surel_fatal(EX_TEMPFAIL, "%s: %s", path, strerror(errno));
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        pid_t old = holder(fd);
+        if (old > 0 && old != getpid() && is_batch(old)) {
+            surel_warn("%s: an older exchange (pid %d) still holds the spool: ending it", s->dir,
+                       (int)old);
+            kill(old, SIGTERM);
+            if (lock_within(fd, 50) < 0 && is_batch(old))
+                kill(old, SIGKILL);
+        }
+        if (lock_within(fd, 50) < 0)
+            surel_fatal(EX_TEMPFAIL, "%s: another exchange holds the spool", s->dir);
+    }
+    int n = snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+        surel_warn("%s: cannot record our pid: %s", path, strerror(errno));
+    return fd;      /* held until exit */
+}
+
 /* The figures of an exchange, one line, for dialctl and the log. */
 static void print_stats(FILE *f, const struct peer_stats *s)
 {
@@ -241,8 +314,9 @@ static void print_stats(FILE *f, const struct peer_stats *s)
 /* Run the exchange over in/out; log and print the figures. */
 static int run_peer(const struct opts *o, const struct spool *s, int in, int out, FILE *figures)
 {
-    struct peer_opts po = {in,       out,         s,      o->deliver_to, o->host,
-                           o->level, o->max_message, o->idle, &stopping};
+    struct peer_opts po = {in,          out,      s,        o->deliver_to,  o->host,
+                           o->sendmail, o->postfix_config, o->level, o->max_message, o->idle,
+                           &stopping};
     struct peer_stats st;
     char err[400];
     if (o->deliver_to == NULL)
@@ -300,12 +374,14 @@ static int cmd_exchange(const struct opts *o, char **argv)
     if (argv[0] == NULL || argv[0][0] != '/')
         surel_fatal(EX_USAGE, "exchange: give the program to run (an absolute path) after --");
     open_spool(o, NULL, &s);
+    int lock = take_spool(&s);
     pid_t pid = start_program(argv, &to, &from);
     int rc = run_peer(o, &s, from, to, stdout);
     close(to), close(from);
     if (stopping)
         kill(pid, SIGTERM);
     reap(pid);
+    close(lock);
     return rc;
 }
 
@@ -322,8 +398,11 @@ static int cmd_serve(const struct opts *o, int n, char **argv)
     if (!login_valid(argv[0]))
         refuse(EX_USAGE, "'%.60s' is not a school login", argv[0]);
     open_spool(o, argv[0], &s);
+    int lock = take_spool(&s);
     surel_info("%s: exchange starts", argv[0]);
-    return run_peer(o, &s, 0, 1, NULL);
+    int rc = run_peer(o, &s, 0, 1, NULL);
+    close(lock);
+    return rc;
 }
 
 int main(int argc, char **argv)

@@ -30,10 +30,12 @@
 #include "inject.h"
 #include "log.h"
 #include "peer.h"
+#include "submit.h"
 #include "util.h"
 
 #define HELLO "surel-batch 1\n"
 #define OUT_LOW (64 * 1024)
+#define OUT_HIGH (1024 * 1024)  /* answers waiting to be read: stop reading theirs */
 #define LINE_MAX_LEN 600
 #define WINDOW_LOG_MAX 24       /* 16 MB: what a peer may make us hold for its frame */
 #define SEEN_KEEP (30LL * 86400)
@@ -58,6 +60,11 @@ struct peer {
     ZSTD_DCtx *dz;
     struct buf in, rec;
     int hello, frame_in_done, their_end, peer_done, eof;
+    char last_id[SPOOL_ID_LEN + 1];     /* the record being read, or the last one */
+    size_t want;                /* its length, once its header is read (want_set) */
+    int want_set;
+    char skip_id[SPOOL_ID_LEN + 1];
+    size_t skip_left;           /* bytes of an oversized message still to drop */
     time_t last_write;
     char err[300];
 };
@@ -161,7 +168,7 @@ static int produce(struct peer *p)
             continue;
         }
         char end[40];
-        int n = snprintf(end, sizeof(end), "E %zu\n", p->ids.n);
+        int n = snprintf(end, sizeof(end), "E %lld\n", p->st->sent);    /* gone ones skipped */
         if (compress(p, end, (size_t)n, ZSTD_e_end) < 0)
             return -1;
         p->frame_out_done = 1;
@@ -196,18 +203,13 @@ static int take_message(struct peer *p, const char *id, const char *msg, size_t 
 {
     struct spool_entry e;
     struct inject *in;
-    p->st->received++;
-    p->st->payload_in += (long long)len;
     if (spool_seen(p->o->spool, id)) {
         p->st->duplicates++;
         surel_info("%s: already queued in an earlier exchange", id);
         return answer(p, "ok", id, NULL);
     }
-    if (spool_parse(msg, len, &e) < 0) {
-        p->st->rejected++;
-        surel_warn("%s: not a stored message", id);
-        return answer(p, "no", id, "554 5.6.0 malformed batch entry");
-    }
+    if (spool_parse(msg, len, &e) < 0)
+        return fail(p, "protocol error: %s is not a stored message", id);
     if ((in = injector(p)) == NULL)
         return -1;
     enum inject_result r = inject_send(in, e.sender, e.rcpt, e.body, e.body_len);
@@ -228,48 +230,95 @@ static int take_message(struct peer *p, const char *id, const char *msg, size_t 
     return answer(p, r == INJECT_REFUSED ? "no" : "later", id, in->why);
 }
 
-/* Parse "R ID LEN" / "E COUNT" records from the decompressed bytes. */
+/* Drop the rest of an oversized message as it arrives; answer when it is gone. */
+static int skip_message(struct peer *p)
+{
+    size_t k = p->rec.len < p->skip_left ? p->rec.len : p->skip_left;
+    buf_drop(&p->rec, k);
+    p->skip_left -= k;
+    if (p->skip_left > 0)
+        return 0;
+    p->st->rejected++;
+    surel_warn("%s: over the batch's size limit (%lld bytes): refused", p->skip_id,
+               p->o->max_message);
+    return answer(p, "no", p->skip_id, "552 5.3.4 message too big for this side");
+}
+
+/* One record header line ("R ID LEN", "E COUNT", "N"), NUL-terminated. */
+static int take_header(struct peer *p, const char *line, size_t hl)
+{
+    char id[64], tail;
+    unsigned long long n;
+    if (strcmp(line, "N") == 0)                 /* a heartbeat */
+        return 0;
+    if (sscanf(line, "E %llu%c", &n, &tail) == 1) {
+        if ((long long)n != p->st->received)
+            return fail(p, "protocol error: the batch ends after a wrong count (%llu)", n);
+        p->their_end = 1;
+        return 0;
+    }
+    if (sscanf(line, "R %63s %llu%c", id, &n, &tail) != 2 || !spool_id_valid(id)
+        || strcmp(id, p->last_id) <= 0)        /* a spool is sent in order, each id once */
+        return fail(p, "protocol error: bad record header '%.60s'", line);
+    memcpy(p->last_id, id, sizeof(p->last_id));
+    p->st->received++;
+    p->st->payload_in += (long long)n;
+    if (n > (unsigned long long)p->o->max_message + 2 * SPOOL_ADDR_MAX + 64) {
+        p->skip_left = (size_t)n;
+        memcpy(p->skip_id, id, sizeof(p->skip_id));
+        return 0;
+    }
+    p->want = (size_t)n;
+    (void)hl;
+    return 1;
+}
+
+/* Parse records from the decompressed bytes; hand on each whole message. */
 static int take_records(struct peer *p)
 {
-    while (p->rec.len > 0) {
-        char *nl = memchr(p->rec.p, '\n', p->rec.len < 80 ? p->rec.len : 80);
-        char id[64], tail;
-        unsigned long long n;
-        if (nl == NULL)
-            return p->rec.len < 80 ? 0 : fail(p, "%s", "protocol error: record header too long");
-        size_t hl = (size_t)(nl - p->rec.p) + 1;
+    while (p->rec.len > 0 || (p->want_set && p->want == 0)) {
+        if (p->skip_left > 0) {
+            if (skip_message(p) < 0)
+                return -1;
+            continue;
+        }
+        if (p->want_set) {
+            if (p->rec.len < p->want)
+                return 0;
+            if (take_message(p, p->last_id, p->rec.p, p->want) < 0)
+                return -1;
+            buf_drop(&p->rec, p->want);
+            p->want_set = 0;
+            continue;
+        }
         if (p->their_end)
             return fail(p, "%s", "protocol error: data after the end of the batch");
-        if (hl == 2 && p->rec.p[0] == 'N') {        /* a heartbeat */
-            buf_drop(&p->rec, hl);
-            continue;
-        }
-        if (sscanf(p->rec.p, "E %llu%c", &n, &tail) == 2 && tail == '\n') {
-            if ((long long)n != p->st->received)
-                return fail(p, "protocol error: the batch ends after a wrong count (%llu)", n);
-            p->their_end = 1;
-            buf_drop(&p->rec, hl);
-            continue;
-        }
-        if (sscanf(p->rec.p, "R %63s %llu%c", id, &n, &tail) != 3 || tail != '\n'
-            || !spool_id_valid(id))
-            return fail(p, "%s", "protocol error: bad record header");
-        if (n > (unsigned long long)p->o->max_message + 2 * SPOOL_ADDR_MAX + 64)
-            return fail(p, "protocol error: message %s over the size limit", id);
-        if (p->rec.len - hl < n)
-            return 0;
-        if (take_message(p, id, p->rec.p + hl, (size_t)n) < 0)
+        char line[80], *nl = memchr(p->rec.p, '\n', p->rec.len < 80 ? p->rec.len : 80);
+        if (nl == NULL)
+            return p->rec.len < 80 ? 0 : fail(p, "%s", "protocol error: record header too long");
+        size_t hl = (size_t)(nl - p->rec.p);
+        memcpy(line, p->rec.p, hl);
+        line[hl] = '\0';
+        buf_drop(&p->rec, hl + 1);
+        int rc = take_header(p, line, hl);
+        if (rc < 0)
             return -1;
-        buf_drop(&p->rec, hl + (size_t)n);
+        p->want_set = rc == 1;
     }
     return 0;
+}
+
+/* Too many answers wait for the other side to read: take nothing more now. */
+static int backed_up(const struct peer *p)
+{
+    return p->out.len + p->answers.len > OUT_HIGH;
 }
 
 /* Decompress what came in, up to the end of their frame. */
 static int take_frame(struct peer *p)
 {
     char chunk[65536];
-    while (!p->frame_in_done && p->in.len > 0) {
+    while (!p->frame_in_done && p->in.len > 0 && !backed_up(p)) {
         ZSTD_inBuffer ib = {p->in.p, p->in.len, 0};
         ZSTD_outBuffer ob = {chunk, sizeof(chunk), 0};
         size_t r = ZSTD_decompressStream(p->dz, &ob, &ib);
@@ -285,7 +334,7 @@ static int take_frame(struct peer *p)
         else if (ib.pos == 0 && ob.pos == 0)
             break;
     }
-    if (p->frame_in_done && (!p->their_end || p->rec.len > 0))
+    if (p->frame_in_done && (!p->their_end || p->rec.len > 0 || p->want_set || p->skip_left))
         return fail(p, "%s", "protocol error: the batch ended without its end record");
     return 0;
 }
@@ -307,35 +356,35 @@ static int ours(const struct peer *p, const char *id)
     return 0;
 }
 
-/* They refused our message for good: report it to its sender, then drop it. */
+/* They refused our message for good: report it to its sender, then drop it;
+   if the report cannot be handed to Postfix, keep both for the next exchange. */
 static void refused(struct peer *p, const char *id, const char *why)
 {
-    char *msg, *report;
+    char *msg, *report = NULL, err[300];
     size_t len, rlen;
     struct spool_entry e;
-    struct inject *in;
-    p->st->refused++;
     surel_warn("%s: refused by the other side: %s", id, why);
     if (spool_read(p->o->spool, id, &msg, &len) < 0)
         return;
-    if (spool_parse(msg, len, &e) == 0 && *e.sender == '\0') {
+    if (spool_parse(msg, len, &e) < 0) {
+        surel_error("%s: our own spool entry is damaged: kept for the administrator", id);
+    } else if (*e.sender == '\0') {
         surel_info("%s: a report itself (sender <>): not reported back", id);
+        p->st->refused++;
         spool_remove(p->o->spool, id);
-    } else if (spool_parse(msg, len, &e) == 0 && (in = injector(p)) != NULL
-               && (report = bounce_build(&e, p->o->host, why, &rlen)) != NULL) {
-        enum inject_result r = inject_send(in, "", e.sender, report, rlen);
-        free(report);
-        if (r == INJECT_LATER)
-            surel_warn("%s: the report to <%s> cannot be queued now (%s): kept", id, e.sender,
-                       in->why);
-        else {
-            if (r == INJECT_OK)
-                p->st->bounces++;
-            else
-                surel_error("%s: the report to <%s> was refused too: %s", id, e.sender, in->why);
-            spool_remove(p->o->spool, id);
-        }
+    } else if ((report = bounce_build(&e, p->o->host, why, &rlen)) == NULL
+               || submit_report(p->o->sendmail, p->o->postfix_config, e.sender, report, rlen, err,
+                                sizeof(err)) < 0) {
+        surel_warn("%s: the report to <%s> cannot be handed on now (%s): kept", id, e.sender,
+                   report == NULL ? "out of memory" : err);
+        p->st->later++;
+    } else {
+        p->st->refused++;
+        p->st->bounces++;
+        surel_info("%s: report sent to <%s>", id, e.sender);
+        spool_remove(p->o->spool, id);
     }
+    free(report);
     free(msg);
 }
 
@@ -346,7 +395,13 @@ static int take_answer(struct peer *p, char *line)
     int off = 0;
     if (strcmp(line, ".") == 0)                 /* a heartbeat */
         return 0;
-    if (sscanf(line, "done %*d%n", &off) == 0 && off > 0 && line[off] == '\0') {
+    long long count;
+    for (char *c = line; *c; c++)              /* their words go into our log */
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = ' ';
+    if (sscanf(line, "done %lld%n", &count, &off) == 1 && line[off] == '\0') {
+        if (count != p->st->sent)
+            return fail(p, "protocol error: %lld answers for %lld messages", count, p->st->sent);
         p->peer_done = 1;
         return 0;
     }
@@ -469,7 +524,7 @@ static int loop(struct peer *p)
     while (!(p->done_sent && p->out.len == 0 && p->peer_done)) {
         if (produce(p) < 0)
             return -1;
-        struct pollfd fds[2] = {{p->o->in_fd, p->eof ? 0 : POLLIN, 0},
+        struct pollfd fds[2] = {{p->o->in_fd, p->eof || backed_up(p) ? 0 : POLLIN, 0},
                                 {p->o->out_fd, p->out.len > 0 ? POLLOUT : 0, 0}};
         if (poll(fds, 2, 1000) < 0 && errno != EINTR)
             return fail(p, "poll: %s", strerror(errno));
@@ -484,6 +539,8 @@ static int loop(struct peer *p)
         }
         if ((fds[1].revents & (POLLOUT | POLLERR | POLLHUP)) && flush_out(p) < 0)
             return -1;
+        if (!heard && p->in.len > 0 && !backed_up(p) && consume(p) < 0)
+            return -1;              /* what waited while they were not reading */
         if (p->eof && !(p->peer_done && p->their_end))
             return fail(p, "%s", "the other side closed the connection before the end");
         if (heard)

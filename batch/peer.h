@@ -31,7 +31,9 @@
  *	handed to o->deliver_to (inject.h) unless its id is in seen/; once
  *	queued its id goes into seen/, then "ok" goes back.  On their "ok"
  *	our copy is removed; on "no" a report goes to its sender through
- *	o->deliver_to (bounce.h), then our copy is removed; on "later", or
+ *	o->sendmail (bounce.h, submit.h), then our copy is removed (if the
+ *	report cannot be handed on, both stay for the next exchange); on
+ *	"later", or
  *	with no answer at all (the link was cut), it stays for the next
  *	exchange.  So a message is the spool's until the other side has
  *	it, and is never delivered twice by a resend.
@@ -60,6 +62,8 @@ struct peer_opts {
     const struct spool *spool;
     const char *deliver_to;     /* host:port of this side's smtpd */
     const char *host;           /* this side's name, for EHLO and reports */
+    const char *sendmail;       /* reports go in through it (submit.h) */
+    const char *postfix_config; /* its -C, or NULL */
     int level;                  /* zstd level */
     long long max_message;
     long idle;                  /* seconds */

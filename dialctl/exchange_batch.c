@@ -101,7 +101,7 @@ static void batch_stop(const struct conf *c);
 /* Start surel-batch exchange with ssh to the ISP; 0 or -1 (in r). */
 static int spawn_exchange(const struct conf *c, struct exchange_result *r)
 {
-    char *argv[TUNNEL_ARGV_MAX + 16], buf[4096], level[16], idle[24];
+    char *argv[TUNNEL_ARGV_MAX + 20], buf[4096], level[16], idle[24];
     int fds[2], n = 0;
     snprintf(level, sizeof(level), "%lld", surel_config_int(c->cfg, "batch", "level"));
     snprintf(idle, sizeof(idle), "%lld", surel_config_int(c->cfg, "batch", "idle"));
@@ -109,8 +109,13 @@ static int spawn_exchange(const struct conf *c, struct exchange_result *r)
                          surel_config_str(c->cfg, "batch", "spool"), "--deliver-to",
                          surel_config_str(c->cfg, "ssh", "deliver_to"), "--level", level,
                          "--idle", idle, "--"};
-    for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]); i++)
+    for (size_t i = 0; i < sizeof(pre) / sizeof(pre[0]) - 1; i++)
         argv[n++] = (char *)pre[i];
+    if (c->postfix_config != NULL) {        /* where its delivery reports go in */
+        argv[n++] = (char *)"--postfix-config";
+        argv[n++] = (char *)c->postfix_config;
+    }
+    argv[n++] = (char *)"--";
     if (tunnel_argv(&st.tc, "batch", argv + n, TUNNEL_ARGV_MAX, buf, sizeof(buf)) < 0) {
         exchange_note(r->errors, sizeof(r->errors), "the ssh command is too long");
         return -1;

@@ -69,7 +69,7 @@ int spool_addr_valid(const char *addr)
     if (strlen(addr) > SPOOL_ADDR_MAX)
         return 0;
     for (const unsigned char *c = (const unsigned char *)addr; *c; c++)
-        if (*c < 0x20 || *c == 0x7f)
+        if (*c < 0x20 || *c == 0x7f || *c == '<' || *c == '>')   /* no ESMTP parameters */
             return 0;
     return 1;
 }
@@ -278,20 +278,28 @@ int spool_mark_seen(const struct spool *s, const char *id)
     return sync_dir(s, "seen");
 }
 
-void spool_prune_seen(const struct spool *s, long long now, long long keep)
+/* Remove the ids in DIR/sub older than keep seconds. */
+static void prune(const struct spool *s, const char *sub, long long now, long long keep)
 {
     char p[PATH_MAX];
     struct dirent *d;
     struct stat st;
-    snprintf(p, sizeof(p), "%s/seen", s->dir);
+    snprintf(p, sizeof(p), "%s/%s", s->dir, sub);
     DIR *dir = opendir(p);
     if (dir == NULL)
         return;
     while ((d = readdir(dir)) != NULL)
-        if (spool_id_valid(d->d_name) && fstatat(dirfd(dir), d->d_name, &st, 0) == 0
+        if (spool_id_valid(d->d_name)
+            && fstatat(dirfd(dir), d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0
             && now - (long long)st.st_mtime > keep)
             unlinkat(dirfd(dir), d->d_name, 0);
     closedir(dir);
+}
+
+void spool_prune_seen(const struct spool *s, long long now, long long keep)
+{
+    prune(s, "seen", now, keep);
+    prune(s, "tmp", now, 86400);        /* a store killed mid-write, a day ago */
 }
 
 /* Copy the value of line "KEY VALUE" at *p into out; advance *p past it. */

@@ -35,7 +35,9 @@
  *	flushes it to disk, renames it into new/ and flushes new/: only
  *	then is the message the spool's (Postfix may forget it).
  *	spool_list() gives new/'s ids in arrival order (free with
- *	spool_ids_free()).  spool_parse() splits a stored message into
+ *	spool_ids_free()).  spool_prune_seen() forgets seen/ ids older than
+ *	keep seconds and removes what a store killed mid-write left in tmp/
+ *	a day ago.  spool_parse() splits a stored message into
  *	its envelope and its content (pointers into buf).
  * DIAGNOSTICS
  *	-1 with errno set (and err filled where there is one); a full disk
@@ -79,7 +81,9 @@ int spool_mark_seen(const struct spool *s, const char *id);
 void spool_prune_seen(const struct spool *s, long long now, long long keep);
 int spool_id_valid(const char *id);
 int spool_parse(const char *buf, size_t len, struct spool_entry *e);
-/* An envelope address fit for a spool line: no control characters, not too long. */
+/* An envelope address fit for a spool line and for MAIL FROM:<...>: no control
+   characters, no angle brackets (a "> NOTIFY=..." would add ESMTP parameters),
+   not too long. */
 int spool_addr_valid(const char *addr);
 
 #endif

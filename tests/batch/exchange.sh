@@ -15,9 +15,12 @@
 #	  message bytes, and the envelope survives (a sender with a quoted
 #	  local part, the recipients as given).
 #	- A message the receiving Postfix refuses for good is reported to
-#	  its sender by the side that accepted it, once per direction.
+#	  its sender by the side that accepted it, once per direction; the
+#	  report for an outside sender (mail an alias forwarded, which the
+#	  ISP will not relay) waits in the school's spool for the next
+#	  session, not lost.
 #	- Mail waiting in the spool (not in Postfix's queue) counts for
-#	  [dial] queue_messages: three spooled messages start a session.
+#	  [dial] queue_messages: four spooled messages start a session.
 set -euo pipefail
 
 : "${SUREL_BIN_DIR:?}" "${SUREL_SRC_DIR:?}"
@@ -48,8 +51,11 @@ printf 'From: budi@school.test\nSubject: refuse me\nMessage-ID: <rout.%s@test>\n
 	pf_sendmail "$T/school" -f budi@school.test ali@outside.test
 printf 'From: x\nSubject: quoted\nMessage-ID: <q.%s@test>\n\nq\n' $$ |
 	pf_sendmail "$T/isp" -f '"ali baba"@outside.test' siti@school.test
-st_wait_spooled "$T/school-spool" $((N + 3)) ||
-	fail "expected $((N + 3)) messages in the school's spool, got $(st_spooled "$T/school-spool")"
+# Mail an alias forwards keeps its outside sender: the ISP refuses to relay it.
+printf 'From: dewi@outside.test\nSubject: forwarded\nMessage-ID: <fw.%s@test>\n\nfw\n' $$ |
+	pf_sendmail "$T/school" -f dewi@outside.test bob@outside.test
+st_wait_spooled "$T/school-spool" $((N + 4)) ||
+	fail "expected $((N + 4)) messages in the school's spool, got $(st_spooled "$T/school-spool")"
 st_wait_spooled "$T/isp-spool/school1" $((N + 2)) ||
 	fail "expected $((N + 2)) in the ISP's spool, got $(st_spooled "$T/isp-spool/school1")"
 grep -q "status=deferred\|status=bounced" "$T/isp/maillog" "$T/school/maillog" &&
@@ -58,7 +64,7 @@ grep -q "relay=surel-batch, .*status=sent" "$T/school/maillog" || fail "the scho
 
 check "one session carries both spools and hangs up when both sides confirmed"
 dc_start
-dc_cmd status | grep -q "^mode: batch (root@$ST_ISP port $ST_SSH_PORT; spool $T/school-spool: $((N + 3)) waiting)" ||
+dc_cmd status | grep -q "^mode: batch (root@$ST_ISP port $ST_SSH_PORT; spool $T/school-spool: $((N + 4)) waiting)" ||
 	fail "dialctl status does not show batch mode: $(dc_cmd status)"
 dc_cmd dial >/dev/null || fail "dialctl dial refused"
 dc_wait_sessions 1 180 || fail "the session did not end within 180 s"
@@ -72,7 +78,8 @@ dc_wait_count "$T/school" $((N + 2)) 20 || fail "expected $((N + 2)) messages at
 [ "$(dc_unique "$T/school")" = $((N + 2)) ] || fail "expected $((N + 2)) distinct messages at the school, got $(dc_unique "$T/school")"
 [ "$(dc_count "$T/isp")" = $((N + 3)) ] && [ "$(dc_count "$T/school")" = $((N + 2)) ] ||
 	fail "more than expected arrived: $(dc_count "$T/isp") at the ISP, $(dc_count "$T/school") at the school"
-[ "$(st_spooled "$T/school-spool")" = 0 ] || fail "the school's spool still holds $(st_spooled "$T/school-spool")"
+[ "$(st_spooled "$T/school-spool")" = 1 ] && grep -q "^to dewi@outside.test$" "$T"/school-spool/new/* ||
+	fail "the school's spool should hold only the report to dewi, for the next session: $(head -3 "$T"/school-spool/new/*)"
 [ "$(st_spooled "$T/isp-spool/school1")" = 0 ] || fail "the ISP's spool still holds $(st_spooled "$T/isp-spool/school1")"
 grep -q "qmgr.*from=<\"ali baba\"@outside.test>" "$T/school/maillog" ||
 	fail "the quoted sender did not survive: $(grep 'ali baba' "$T/school/maillog" | head -2)"
@@ -83,8 +90,8 @@ grep -q "/surel-tunnel-in/smtpd" "$T/school/maillog" || fail "inbound mail did n
 check "the ledger: mode batch, messages counted, fewer wire bytes than message bytes"
 read -r mode out in payload wire <<<"$(dc_sql 'SELECT mode, msgs_out, msgs_in, payload_bytes, wire_bytes FROM session')"
 [ "$mode" = batch ] || fail "expected mode batch in the ledger, got '$mode'"
-[ "$out" = $((N + 3)) ] && [ "$in" = $((N + 1)) ] ||
-	fail "expected $((N + 3)) out (one refused) and $((N + 1)) in in the ledger, got $out/$in"
+[ "$out" = $((N + 4)) ] && [ "$in" = $((N + 1)) ] ||
+	fail "expected $((N + 4)) out (two refused) and $((N + 1)) in in the ledger, got $out/$in"
 [ -n "$payload" ] && [ "$payload" -gt "$wire" ] && [ "$wire" -gt 0 ] ||
 	fail "expected payload bytes > wire bytes > 0, got '$payload' '$wire'"
 echo "  ledger: $payload message bytes carried as $wire"
@@ -103,11 +110,11 @@ dc_stop
 [ "$DC_RC" = 0 ] || fail "dialctl exited with $DC_RC"
 
 check "mail waiting in the spool fires the queue-size trigger"
-sed -i '/^\[dial\]/a queue_messages = 3\ncheck_interval = 1s' "$T/surel.ini"
+sed -i '/^\[dial\]/a queue_messages = 4\ncheck_interval = 1s' "$T/surel.ini"
 dc_send_out 3
-st_wait_spooled "$T/school-spool" 3 || fail "the three messages were not spooled"
+st_wait_spooled "$T/school-spool" 4 || fail "the three messages were not spooled beside dewi's report"
 dc_start
-dc_wait_sessions 2 120 || fail "no session started for the three spooled messages"
+dc_wait_sessions 2 120 || fail "no session started for the four spooled messages"
 trigger=$(dc_sql "SELECT trigger FROM session ORDER BY started DESC LIMIT 1")
 [ "$trigger" = queue-size ] || fail "expected the queue-size trigger, got '$trigger'"
 dc_stop

@@ -7,12 +7,16 @@
 #	exchange with exit 75 (the mail waits for the next session) and a
 #	message that names what was wrong; nothing is handed to Postfix and
 #	the spool keeps both messages: a greeting that is not surel-batch, a
-#	message over --max-message, an id that is a path, an answer for a
+#	message over --max-message (it is skipped and answered "no", but
+#	the peer then ends early), an id that is a path, an answer for a
 #	message never sent, a frame cut in half, a frame that inflates to
 #	256 MB without a line end (refused after its first chunk, not held in
-#	memory), a peer that goes silent (--idle).  A peer that answers
+#	memory), the same id twice (each record would cost an answer: a few
+#	KB of input could fill the memory), a record that is not a stored
+#	message, "done" before the answers, a peer that goes silent (--idle).  A peer that answers
 #	"ok" for one and "later" for the other: the first leaves the spool,
-#	the second stays.  Also: "surel-batch spool" refuses a recipient with
+#	the second stays; that exchange ends an older one still running on
+#	the same spool (its lock), which stops with 75.  Also: "surel-batch spool" refuses a recipient with
 #	a line break (exit 65: Postfix bounces it rather than retrying for
 #	days), and "surel-batch serve" runs nothing but the exchange.
 set -euo pipefail
@@ -47,17 +51,36 @@ broken() {
 }
 
 broken hello "not surel-batch 1"
-broken big "over the size limit"
+broken big "over the batch's size limit (1024 bytes): refused"
 broken path "bad record header"
 broken notours "protocol error: answer 'ok 1796658136-0123456789abcdef01234567'"
 broken truncated "closed the connection before the end"
 broken bomb "record header too long"
+broken repeat "protocol error: bad record header 'R 1796658136-0123456789abcdef01234567 34'"
+broken malformed "is not a stored message"
+broken early "protocol error: 0 answers for 2 messages"
 broken silent "nothing came from the other side for 2 s"
+
+check "one exchange per spool: a newer one ends an older one still running"
+"$B" exchange --spool "$T/spool" --deliver-to 127.0.0.1:1 --idle 60 -- /bin/bash "$PEER" silent \
+	>"$T/old.out" 2>"$T/old.err" &
+old=$!
+for ((i = 0; i < 100; i++)); do
+	[ "$(cat "$T/spool/lock" 2>/dev/null)" = "$old" ] && break
+	sleep 0.1
+done
+[ "$(cat "$T/spool/lock" 2>/dev/null)" = "$old" ] || fail "the first exchange did not record itself in the spool's lock"
 
 check "answers: 'ok' removes our copy, 'later' keeps it"
 "$B" exchange --spool "$T/spool" --deliver-to 127.0.0.1:1 -- /bin/bash "$PEER" answers "${IDS[0]}" "${IDS[1]}" \
 	>"$T/out" 2>"$T/err" || fail "a well-formed exchange failed: $(cat "$T/err")"
 grep -q "^sent=2 delivered=1 refused=0 later=1 " "$T/out" || fail "unexpected figures: $(cat "$T/out")"
+grep -q "an older exchange (pid $old) still holds the spool: ending it" "$T/err" ||
+	fail "the second exchange did not end the first: $(cat "$T/err")"
+rc=0
+wait "$old" || rc=$?
+[ "$rc" = 75 ] && grep -q "stopped by a signal" "$T/old.err" ||
+	fail "the first exchange did not stop on the second's signal (exit $rc): $(cat "$T/old.err")"
 [ "$(ls "$T/spool/new")" = "${IDS[1]}" ] || fail "expected only ${IDS[1]} left, got $(ls "$T/spool/new")"
 
 check "spool: a recipient with a line break is refused for good (65), nothing stored"

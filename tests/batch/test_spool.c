@@ -43,6 +43,8 @@ static void addresses_with_control_characters_are_refused(void **state)
     assert_true(spool_addr_valid(""));
     assert_false(spool_addr_valid("a@b\nto evil@x"));
     assert_false(spool_addr_valid("a@b\r"));
+    assert_false(spool_addr_valid("a@school.test> RET=HDRS ENVID=x"));
+    assert_false(spool_addr_valid("<a@b>"));
     assert_false(spool_addr_valid(longer));
 }
 
