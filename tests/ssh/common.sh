@@ -133,13 +133,16 @@ EOF
 
 # st_setup CMD ARGS...: surel-setup-isp ssh-CMD with this world's paths.
 st_setup() {
-	local cmd=$1
+	local cmd=$1 batch_user=$ST_TUNNEL_USER
 	shift
+	# Postfix runs no transport as root: a root tunnel account (the default
+	# here) gets nobody for batch mode's spools, as root can read them.
+	[ "$batch_user" != root ] || batch_user=nobody
 	"$ST_SETUP" --config-dir "$T/isp/etc" "ssh-$cmd" --tunnel-user "$ST_TUNNEL_USER" \
 		--keys "$T/sshd/authorized_keys" --gate "$ST_GATE" --state "$T/gate" \
 		--sshd-conf "$T/sshd/surel-tunnel.conf" --ssh-host "$ST_ISP" --ssh-port "$ST_SSH_PORT" \
 		--firewall "$T/surel-tunnel.nft" --netns "$ST_INS" \
-		--batch "$SUREL_BIN_DIR/batch/surel-batch" --spool-root "$T/isp-spool" --batch-user nobody "$@"
+		--batch "$SUREL_BIN_DIR/batch/surel-batch" --spool-root "$T/isp-spool" --batch-user "$batch_user" "$@"
 }
 
 # st_add_school LOGIN DOMAIN [PUBKEY]: register a school (a new key unless given).
