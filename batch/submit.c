@@ -21,22 +21,9 @@
 #include <unistd.h>
 
 #include "submit.h"
+#include "util.h"
 
 extern char **environ;
-
-/* Write all of msg to fd; -1 on error. */
-static int write_all(int fd, const char *msg, size_t len)
-{
-    while (len > 0) {
-        ssize_t w = write(fd, msg, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        msg += w, len -= (size_t)w;
-    }
-    return 0;
-}
 
 int submit_report(const char *sendmail, const char *config, const char *rcpt, const char *msg,
                   size_t len, char *why, size_t wlen)
@@ -70,7 +57,7 @@ int submit_report(const char *sendmail, const char *config, const char *rcpt, co
         snprintf(why, wlen, "%s: %s", sendmail, strerror(rc));
         return -1;
     }
-    int wrote = write_all(fds[1], msg, len);
+    int wrote = surel_write_all(fds[1], msg, len);
     close(fds[1]);
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
         ;

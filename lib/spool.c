@@ -99,20 +99,6 @@ static int sync_dir(const struct spool *s, const char *sub)
     return rc;
 }
 
-/* Write all of buf; -1 on error. */
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len > 0) {
-        ssize_t w = write(fd, buf, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        buf += w, len -= (size_t)w;
-    }
-    return 0;
-}
-
 /* Copy in to out until end of file. */
 static int copy_fd(int in, int out)
 {
@@ -125,7 +111,7 @@ static int copy_fd(int in, int out)
             return -1;
         if (r == 0)
             return 0;
-        if (write_all(out, buf, (size_t)r) < 0)
+        if (surel_write_all(out, buf, (size_t)r) < 0)
             return -1;
     }
 }
@@ -135,7 +121,7 @@ static int write_entry(int out, int in, const char *sender, const char *rcpt)
 {
     char head[2 * SPOOL_ADDR_MAX + 64];
     int n = snprintf(head, sizeof(head), HEADER "from %s\nto %s\n\n", sender, rcpt);
-    if (write_all(out, head, (size_t)n) < 0 || copy_fd(in, out) < 0 || fsync(out) < 0)
+    if (surel_write_all(out, head, (size_t)n) < 0 || copy_fd(in, out) < 0 || fsync(out) < 0)
         return -1;
     return 0;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -89,5 +90,19 @@ int surel_mkdirs(const char *path, unsigned mode)
     }
     if (mkdir(buf, mode) < 0 && errno != EEXIST)
         return -1;
+    return 0;
+}
+
+int surel_write_all(int fd, const void *buf, size_t len)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t w = write(fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        p += w, len -= (size_t)w;
+    }
     return 0;
 }

@@ -11,6 +11,8 @@
  *	hyphens, dots; no empty label) and that it is lower case.
  *	surel_lower() lower-cases ASCII in place.
  *	surel_now() is time(NULL), replaceable in tests by SUREL_NOW.
+ *	surel_write_all() writes all of buf, again after EINTR and short
+ *	writes; 0, or -1 with errno set.
  */
 #ifndef SUREL_UTIL_H
 #define SUREL_UTIL_H
@@ -24,5 +26,6 @@ void surel_lower(char *s);
 int surel_domain_valid(const char *domain);
 long long surel_now(void);
 int surel_mkdirs(const char *path, unsigned mode);
+int surel_write_all(int fd, const void *buf, size_t len);
 
 #endif
