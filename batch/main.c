@@ -377,11 +377,11 @@ static int cmd_exchange(const struct opts *o, char **argv)
     int lock = take_spool(&s);
     pid_t pid = start_program(argv, &to, &from);
     int rc = run_peer(o, &s, from, to, stdout);
+    close(lock);                /* the spool is free before ssh is waited for */
     close(to), close(from);
-    if (stopping)
+    if (stopping || rc != 0)    /* broken off: nothing more to say to it */
         kill(pid, SIGTERM);
     reap(pid);
-    close(lock);
     return rc;
 }
 

@@ -38,11 +38,12 @@ done
 mapfile -t IDS < <(ls "$T/spool/new")
 [ "${#IDS[@]}" = 2 ] || fail "expected 2 messages in the spool, got ${#IDS[@]}"
 
-# broken MODE TEXT: the exchange against MODE fails with 75, says TEXT, keeps the spool.
+# broken MODE TEXT [IDLE]: the exchange against MODE fails with 75, says TEXT, keeps
+# the spool.  IDLE (default 120 s) is short only where silence is the point.
 broken() {
 	local rc=0
 	check "a peer that sends $1: refused ($2)"
-	"$B" exchange --spool "$T/spool" --deliver-to 127.0.0.1:1 --max-message 1024 --idle 2 \
+	"$B" exchange --spool "$T/spool" --deliver-to 127.0.0.1:1 --max-message 1024 --idle "${3:-120}" \
 		-- /bin/bash "$PEER" "$1" >"$T/out" 2>"$T/err" || rc=$?
 	[ "$rc" = 75 ] || fail "$1: expected exit 75, got $rc: $(cat "$T/err")"
 	grep -q "$2" "$T/err" || fail "$1: expected '$2' in: $(cat "$T/err")"
@@ -59,7 +60,7 @@ broken bomb "record header too long"
 broken repeat "protocol error: bad record header 'R 1796658136-0123456789abcdef01234567 34'"
 broken malformed "is not a stored message"
 broken early "protocol error: 0 answers for 2 messages"
-broken silent "nothing came from the other side for 2 s"
+broken silent "nothing came from the other side for 2 s" 2
 
 check "one exchange per spool: a newer one ends an older one still running"
 "$B" exchange --spool "$T/spool" --deliver-to 127.0.0.1:1 --idle 60 -- /bin/bash "$PEER" silent \
