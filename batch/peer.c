@@ -318,7 +318,10 @@ static int backed_up(const struct peer *p)
 static int take_frame(struct peer *p)
 {
     char chunk[65536];
-    while (!p->frame_in_done && p->in.len > 0 && !backed_up(p)) {
+    /* Until zstd needs more input: a full output chunk may leave more of
+       what it already took inside it, so it is asked again even when all
+       the input is in (a whole frame can arrive in one read). */
+    while (!p->frame_in_done && !backed_up(p)) {
         ZSTD_inBuffer ib = {p->in.p, p->in.len, 0};
         ZSTD_outBuffer ob = {chunk, sizeof(chunk), 0};
         size_t r = ZSTD_decompressStream(p->dz, &ob, &ib);
@@ -331,7 +334,7 @@ static int take_frame(struct peer *p)
             return -1;
         if (r == 0)
             p->frame_in_done = 1;
-        else if (ib.pos == 0 && ob.pos == 0)
+        else if (ob.pos < ob.size && ib.pos == ib.size)
             break;
     }
     if (p->frame_in_done && (!p->their_end || p->rec.len > 0 || p->want_set || p->skip_left))

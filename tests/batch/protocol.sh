@@ -13,7 +13,10 @@
 #	256 MB without a line end (refused after its first chunk, not held in
 #	memory), the same id twice (each record would cost an answer: a few
 #	KB of input could fill the memory), a record that is not a stored
-#	message, "done" before the answers, a peer that goes silent (--idle).  A peer that answers
+#	message, "done" before the answers, a peer that goes silent (--idle).
+#	A frame of 800 KB of messages that arrives in one write and is
+#	followed by silence: all 20 are taken (zstd kept what did not fit
+#	its output chunk, and a session of real mail stalled on it).  A peer that answers
 #	"ok" for one and "later" for the other: the first leaves the spool,
 #	the second stays; that exchange ends an older one still running on
 #	the same spool (its lock), which stops with 75.  Also: "surel-batch spool" refuses a recipient with
@@ -61,6 +64,13 @@ broken repeat "protocol error: bad record header 'R 1796658136-0123456789abcdef0
 broken malformed "is not a stored message"
 broken early "protocol error: 0 answers for 2 messages"
 broken silent "nothing came from the other side for 2 s" 2
+
+check "a whole frame in one write: every message is taken, none left inside the decompressor"
+rc=0
+"$B" exchange --spool "$T/spool" --deliver-to 127.0.0.1:1 --idle 3 -- /bin/bash "$PEER" dense \
+	>"$T/out" 2>"$T/err" || rc=$?
+grep -q " received=20 queued=0 duplicates=0 rejected=0 deferred=20 " "$T/out" ||
+	fail "not all 20 messages of the frame were taken (exit $rc): $(cat "$T/out")"
 
 check "one exchange per spool: a newer one ends an older one still running"
 "$B" exchange --spool "$T/spool" --deliver-to 127.0.0.1:1 --idle 60 -- /bin/bash "$PEER" silent \
