@@ -98,11 +98,11 @@ static int load_money_etrn(struct conf *c, char *err, size_t len)
     return load_domains(c, err, len);
 }
 
-/* In ssh mode the [ssh] keys must be complete: say so at start, not at the first session. */
+/* In ssh and batch mode the [ssh] keys must be complete: say so at start, not at the first session. */
 static int check_ssh(struct conf *c, char *err, size_t len)
 {
     struct tunnel_conf tc;
-    if (c->mode == NULL || strcmp(c->mode, "ssh") != 0)
+    if (c->mode == NULL || (strcmp(c->mode, "ssh") != 0 && strcmp(c->mode, "batch") != 0))
         return 0;
     return tunnel_conf_load(c->cfg, &tc, err, len);
 }

@@ -107,6 +107,20 @@ static int start_session(struct daemon *d, const char *trigger, int forced, char
     return 0;
 }
 
+/* Mail the mode holds outside Postfix's queue (batch: the spool) counts for the triggers. */
+static void add_mode_waiting(struct daemon *d, struct trigger_facts *f)
+{
+    const struct exchange_ops *ops = exchange_find(d->conf->mode);
+    int n;
+    long long oldest;
+    if (ops == NULL || ops->waiting == NULL || ops->waiting(d->conf, &n, &oldest) < 0)
+        return;
+    f->queue_known = 1;
+    f->outbound += n;
+    if (n > 0 && (f->oldest == 0 || oldest < f->oldest))
+        f->oldest = oldest;
+}
+
 /* Look at the queue and the clock; start a session when a trigger fires. */
 static void check_triggers(struct daemon *d, long long now)
 {
@@ -125,6 +139,7 @@ static void check_triggers(struct daemon *d, long long now)
         } else {
             surel_warn("cannot read the queue: %s", why);
         }
+        add_mode_waiting(d, &f);
     }
     const char *t = trigger_due(&f);
     if (t == NULL)
@@ -227,7 +242,12 @@ static void status_mode(struct daemon *d, char *out, size_t len)
 {
     struct tunnel_conf tc;
     char why[200];
-    if (d->conf->mode == NULL || strcmp(d->conf->mode, "ssh") != 0)
+    const struct exchange_ops *ops = exchange_find(d->conf->mode);
+    if (ops != NULL && ops->status != NULL) {
+        char line[600];
+        ops->status(d->conf, line, sizeof(line));
+        say(out, len, "%s", line);
+    } else if (d->conf->mode == NULL || strcmp(d->conf->mode, "ssh") != 0)
         say(out, len, "mode: etrn (relay and ETRN to %s)\n",
             d->conf->etrn_host ? d->conf->etrn_host : "? ([etrn] host unset)");
     else if (tunnel_conf_load(d->conf->cfg, &tc, why, sizeof(why)) == 0)

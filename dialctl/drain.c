@@ -26,6 +26,10 @@ enum drain_action drain_decide(const struct drain_facts *f, const char **why)
         *why = "mail exchange not started yet";
         return DRAIN_WAIT;
     }
+    if (f->mode_finished && f->tcp_sessions == 0 && f->outbound_waiting == 0) {
+        *why = "the exchange is complete and confirmed by both sides";
+        return DRAIN_HANGUP;
+    }
     if (f->etrn_repeats_left > 0 && f->last_etrn > 0
         && f->now - f->last_etrn >= f->etrn_repeat_after) {
         *why = "mail queued at the ISP just before ETRN may have been held back";

@@ -27,7 +27,11 @@
  *			etrn_refresh while mail crosses, so that the ISP's
  *			route to the school (surel-mxd's route_ttl) does not
  *			expire mid-session;
- *	DRAIN_HANGUP	no outbound message is left, no TCP session uses
+ *	DRAIN_HANGUP	the mode's own exchange is complete and confirmed
+ *			by both sides (batch mode), nothing is on its way
+ *			out and no TCP session uses the link: hang up now,
+ *			without the quiet grace.  Otherwise when
+ *			no outbound message is left, no TCP session uses
  *			the link, the link has been quiet for the grace
  *			period: hang up.  Also when mail or sessions wait
  *			but not one byte has crossed for the stall period:
@@ -48,6 +52,7 @@ struct drain_facts {
     long long max_session;      /* hard limit on link-up seconds, 0 = none */
     int budget_cut;             /* budget_must_cut() said so */
     int exchange_done;          /* flush and ETRN have been sent */
+    int mode_finished;          /* the mode's own exchange is complete, confirmed both ways */
     int outbound_waiting;       /* outside mail in incoming/active queues */
     int outbound_retry;         /* outside mail deferred again this session */
     int flushes_left;           /* how many more flushes we may ask for */

@@ -36,7 +36,18 @@
  *	bytes	  payload bytes carried and what they took on the wire
  *		  (compressed) since the last call; -1 if unknown.
  *
- *	"ssh" is exchange_ssh.c.
+ *	A mode that does its own exchange to the end (for "batch": both
+ *	spools, confirmed message by message) also has these; NULL else:
+ *
+ *	finished  1 once the exchange is complete and confirmed by both
+ *		  sides: the session hangs up at once, with no quiet grace.
+ *	messages  the messages carried out and in (the ledger's counts;
+ *		  without it they come from the queue and the maillog).
+ *	waiting	  mail the mode holds outside Postfix's queue (the spool):
+ *		  count and arrival of the oldest, for the queue triggers.
+ *	status	  the "mode:" line of dialctl status.
+ *
+ *	"ssh" is exchange_ssh.c, "batch" exchange_batch.c.
  */
 #ifndef DIALCTL_EXCHANGE_H
 #define DIALCTL_EXCHANGE_H
@@ -56,6 +67,10 @@ struct exchange_ops {
     int (*busy)(const struct conf *c);
     void (*stop)(const struct conf *c);
     int (*bytes)(long long *payload, long long *wire);
+    int (*finished)(const struct conf *c);
+    int (*messages)(long long *out, long long *in);
+    int (*waiting)(const struct conf *c, int *n, long long *oldest);
+    void (*status)(const struct conf *c, char *out, size_t len);
 };
 
 const struct exchange_ops *exchange_find(const char *mode);

@@ -17,6 +17,7 @@
 
 #include "etrn.h"
 #include "exchange.h"
+#include "exchange_batch.h"
 #include "exchange_ssh.h"
 #include "log.h"
 #include "queue.h"
@@ -114,8 +115,8 @@ static int etrn_start(const struct conf *c, struct exchange_result *r)
     return exchange_etrn_domains(c, &ec, NULL, r) < 0 ? -1 : rc;
 }
 
-static const struct exchange_ops etrn_ops = {"etrn", etrn_start, etrn_all, NULL, NULL, NULL,
-                                             NULL};
+static const struct exchange_ops etrn_ops = {.name = "etrn", .start = etrn_start,
+                                             .repeat = etrn_all};
 
 const struct exchange_ops *exchange_find(const char *mode)
 {
@@ -123,5 +124,7 @@ const struct exchange_ops *exchange_find(const char *mode)
         return &etrn_ops;
     if (strcmp(mode, "ssh") == 0)
         return &exchange_ssh_ops;
+    if (strcmp(mode, "batch") == 0)
+        return &exchange_batch_ops;
     return NULL;
 }

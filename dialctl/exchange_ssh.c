@@ -253,6 +253,7 @@ int exchange_ssh_bytes(long long *raw, long long *wire)
     return had ? 0 : -1;
 }
 
-const struct exchange_ops exchange_ssh_ops = {"ssh", ssh_start, ssh_repeat, exchange_ssh_check,
-                                              exchange_ssh_busy, exchange_ssh_stop,
-                                              exchange_ssh_bytes};
+const struct exchange_ops exchange_ssh_ops = {.name = "ssh", .start = ssh_start,
+                                              .repeat = ssh_repeat, .check = exchange_ssh_check,
+                                              .busy = exchange_ssh_busy, .stop = exchange_ssh_stop,
+                                              .bytes = exchange_ssh_bytes};

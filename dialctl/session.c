@@ -299,8 +299,10 @@ static void finish(struct session *s, long long now)
     row.billed_seconds = s->billed_seconds;
     row.bytes_sent = s->bytes_sent;
     row.bytes_rcvd = s->bytes_rcvd;
-    row.msgs_out = count_outbound(s);
-    row.msgs_in = count_inbound(s);
+    if (s->ops->messages == NULL || s->ops->messages(&row.msgs_out, &row.msgs_in) < 0) {
+        row.msgs_out = count_outbound(s);
+        row.msgs_in = count_inbound(s);
+    }
     row.attempts = s->attempts;
     row.cost = s->cost;
     surel_strlcpy(row.etrn, s->etrn, sizeof(row.etrn));
@@ -493,6 +495,7 @@ static void observe(struct session *s, struct drain_facts *f)
         s->now - s->up_at + (s->up_seconds), (s->tx - s->tx0) + (s->rx - s->rx0) + s->bytes_sent
         + s->bytes_rcvd, s->conf->cut_margin, &bwhy);
     f->exchange_done = s->exchange_done;
+    f->mode_finished = s->ops->finished != NULL && s->ops->finished(s->conf);
     f->flushes_left = s->flushes_left;
     f->quiet_since = s->quiet_ms;
     f->grace = s->conf->grace * 1000;

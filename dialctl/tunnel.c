@@ -73,12 +73,14 @@ int tunnel_conf_load(const struct surel_config *f, struct tunnel_conf *c, char *
     c->attempts = (int)surel_config_int(f, "ssh", "attempts");
     c->backoff = (long)surel_config_int(f, "ssh", "backoff");
     c->compression = surel_config_bool(f, "ssh", "compression");
+    const char *mode = surel_config_str(f, "dial", "mode");
+    int forwards = mode == NULL || strcmp(mode, "batch") != 0;   /* batch mode has none */
     const char *missing = c->host == NULL || *c->host == '\0' ? "host"
-                          : c->isp_port < 0                   ? "isp_port"
-                          : c->remote_port < 0                ? "remote_port" : NULL;
+                          : forwards && c->isp_port < 0       ? "isp_port"
+                          : forwards && c->remote_port < 0    ? "remote_port" : NULL;
     if (missing != NULL) {
-        snprintf(err, len, "%s: [ssh] %s is needed with [dial] mode = ssh",
-                 surel_config_path(f), missing);
+        snprintf(err, len, "%s: [ssh] %s is needed with [dial] mode = %s",
+                 surel_config_path(f), missing, mode != NULL ? mode : "ssh");
         return -1;
     }
     if (split_deliver(surel_config_str(f, "ssh", "deliver_to"), c) < 0) {

@@ -45,6 +45,7 @@ extern const struct surel_cfg_key surel_cfg_dialctl_keys[]; /* config_keys_dialc
 extern const struct surel_cfg_key surel_cfg_milter_keys[];  /* config_keys_milter.c */
 extern const struct surel_cfg_key surel_cfg_ssh_keys[];     /* config_keys_ssh.c */
 extern const struct surel_cfg_key surel_cfg_tls_keys[];     /* config_keys_tls.c */
+extern const struct surel_cfg_key surel_cfg_batch_keys[];   /* config_keys_batch.c */
 
 const struct surel_cfg_key *const surel_cfg_tables[] = {
     base_keys,
@@ -54,5 +55,6 @@ const struct surel_cfg_key *const surel_cfg_tables[] = {
     surel_cfg_milter_keys,
     surel_cfg_ssh_keys,
     surel_cfg_tls_keys,
+    surel_cfg_batch_keys,
     NULL
 };

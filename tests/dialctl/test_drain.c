@@ -53,6 +53,26 @@ static void never_hangs_up_mid_delivery(void **state)
     assert_int_equal(drain_decide(&f, &why), DRAIN_WAIT);
 }
 
+/* Batch mode: both sides confirmed: hang up at once, not after the grace. */
+static void hangs_up_at_once_when_the_mode_finished(void **state)
+{
+    (void)state;
+    const char *why;
+    struct drain_facts f = quiet();
+    f.quiet_since = f.now;                      /* the last bytes just crossed */
+    assert_int_equal(drain_decide(&f, &why), DRAIN_WAIT);
+    f.mode_finished = 1;
+    assert_int_equal(drain_decide(&f, &why), DRAIN_HANGUP);
+    assert_string_equal(why, "the exchange is complete and confirmed by both sides");
+    f.tcp_sessions = 1;                         /* still its own session: not yet */
+    assert_int_equal(drain_decide(&f, &why), DRAIN_WAIT);
+    f.tcp_sessions = 0, f.outbound_waiting = 1; /* a new message on its way to the spool */
+    assert_int_equal(drain_decide(&f, &why), DRAIN_WAIT);
+    f = quiet();
+    f.mode_finished = 1, f.exchange_done = 0;   /* never before the exchange started */
+    assert_int_equal(drain_decide(&f, &why), DRAIN_WAIT);
+}
+
 static void flushes_again_for_mail_deferred_in_session(void **state)
 {
     (void)state;
@@ -171,6 +191,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(hangs_up_when_nothing_is_left),
         cmocka_unit_test(never_hangs_up_mid_delivery),
+        cmocka_unit_test(hangs_up_at_once_when_the_mode_finished),
         cmocka_unit_test(flushes_again_for_mail_deferred_in_session),
         cmocka_unit_test(repeats_etrn_only_in_long_sessions),
         cmocka_unit_test(refreshes_the_route_while_mail_crosses),

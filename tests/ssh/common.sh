@@ -12,8 +12,10 @@
 #	st_link_cut			drop it without a clean close
 #	st_ssh LOGIN ARGS...		ssh from the school with LOGIN's key
 #	st_ssh_cmd LOGIN ARGS...	the same command in the array ST_SSH_CMD
-#	st_write_ini MODE		T/surel.ini for dialctl in MODE (ssh|etrn), and
-#					fake-pppd's peer (link to the NAT)
+#	st_write_ini MODE		T/surel.ini for dialctl in MODE (ssh|etrn|batch),
+#					and fake-pppd's peer (link to the NAT)
+#	st_batch_world			school1 in batch mode, both sides
+#	st_spooled DIR / st_wait_spooled DIR N	a batch spool's messages
 #	st_wait_deferred DIR N		wait until DIR's Postfix defers N messages
 #	st_cleanup			stop everything (EXIT trap)
 #	fail MSG / check MSG
@@ -136,7 +138,8 @@ st_setup() {
 	"$ST_SETUP" --config-dir "$T/isp/etc" "ssh-$cmd" --tunnel-user "$ST_TUNNEL_USER" \
 		--keys "$T/sshd/authorized_keys" --gate "$ST_GATE" --state "$T/gate" \
 		--sshd-conf "$T/sshd/surel-tunnel.conf" --ssh-host "$ST_ISP" --ssh-port "$ST_SSH_PORT" \
-		--firewall "$T/surel-tunnel.nft" --netns "$ST_INS" "$@"
+		--firewall "$T/surel-tunnel.nft" --netns "$ST_INS" \
+		--batch "$SUREL_BIN_DIR/batch/surel-batch" --spool-root "$T/isp-spool" --batch-user nobody "$@"
 }
 
 # st_add_school LOGIN DOMAIN [PUBKEY]: register a school (a new key unless given).
@@ -271,6 +274,10 @@ deliver_to = 127.0.0.1:10026
 alive_interval = 2s
 alive_count = 3
 backoff = 1s
+[batch]
+program = $SUREL_BIN_DIR/batch/surel-batch
+spool = $T/school-spool
+idle = 30s
 EOF
 	cat >"$T/peers/isp" <<EOF
 isp_ns=$ST_NNS
@@ -281,6 +288,46 @@ rate=56kbit
 dial_delay=1
 defaultroute=1
 EOF
+}
+
+# st_batch_world: school1 in batch mode: at the ISP its domain goes to
+# the surel-batch pipe into its spool (surel-setup-isp ssh-add --mode
+# batch, same key and ports); the school's Postfix gets batch mode's
+# shipped settings (etc/postfix/main.cf.surel-batch, and the surel-batch
+# entry of master.cf.surel-batch with this tree's program, the test's
+# spool and nobody as its user; the tunnel-only smtpd is there already).
+st_batch_world() {
+	local line
+	st_setup add school1 school.test --key "$T/keys/school1.pub" --mode batch \
+		>"$T/setup-school1.out" 2>&1 ||
+		fail "surel-setup-isp ssh-add --mode batch failed: $(cat "$T/setup-school1.out")"
+	install -d -o nobody -m 0700 "$T/school-spool"
+	while IFS= read -r line; do
+		case $line in '#'* | '') continue ;; esac
+		pf_conf "$T/school" "${line%% = *}=${line#* = }"
+	done <"$SUREL_SRC_DIR/etc/postfix/main.cf.surel-batch"
+	awk '/^surel-batch[ \t]/ { on = 1; print; next } on && /^[ \t]/ { print; next } { on = 0 }' \
+		"$SUREL_SRC_DIR/etc/postfix/master.cf.surel-batch" |
+		sed -e "s|user=surel-batch|user=nobody|" \
+			-e "s|/usr/libexec/surel/surel-batch|$SUREL_BIN_DIR/batch/surel-batch|" \
+			-e "s|/var/spool/surel-batch/out|$T/school-spool|" >>"$T/school/etc/master.cf"
+	postfix -c "$T/school/etc" reload >/dev/null 2>&1
+	postfix -c "$T/isp/etc" reload >/dev/null 2>&1
+}
+
+# st_spooled DIR: the messages waiting in a batch spool.
+st_spooled() {
+	find "$1/new" -type f 2>/dev/null | wc -l
+}
+
+# st_wait_spooled DIR N: wait (60 s at most) until DIR's spool holds N messages.
+st_wait_spooled() {
+	local i
+	for ((i = 0; i < 600; i++)); do
+		[ "$(st_spooled "$1")" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 # st_wait_deferred DIR N: wait until N messages sit in DIR's deferred queue.
