@@ -83,11 +83,15 @@ struct pass {
     struct inject smtp;
     struct mailbox m;
     struct figures fig;
+    int boxes;
+    long long bytes_before;             /* fig.bytes before this mailbox */
     long long now;
 };
 
 int collect_box(struct pass *p, struct box *b);
 int collect_message(struct pass *p, struct box *b, const struct mailbox_item *it);
+/* The figures so far, one line on standard output. */
+void print_figures(int boxes, const struct figures *f);
 int notice_build(const struct pass *p, const struct box *b, const char *rcpt, const char *header,
                  size_t hlen, long long size, char **out, size_t *outlen);
 

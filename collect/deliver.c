@@ -294,6 +294,16 @@ int collect_message(struct pass *p, struct box *b, const struct mailbox_item *it
     return deliver(p, b, it, p->m.body, len, mid, digest);
 }
 
+/* The figures so far, for dialctl (flushed: it may have to end us). */
+void print_figures(int boxes, const struct figures *f)
+{
+    printf("mailboxes=%d listed=%lld delivered=%lld duplicates=%lld postmaster=%lld refused=%lld"
+           " later=%lld too_big=%lld loops=%lld deleted=%lld bytes=%lld failed=%lld\n",
+           boxes, f->listed, f->delivered, f->duplicates, f->postmaster, f->refused, f->later,
+           f->too_big, f->loops, f->deleted, f->bytes, f->failed);
+    fflush(stdout);
+}
+
 /* qsort orders of a mailbox list. */
 static int by_seq(const void *a, const void *b)
 {
@@ -327,8 +337,11 @@ int collect_box(struct pass *p, struct box *b)
               : b->order == ORDER_SMALLEST ? by_size : by_seq);
     p->fig.listed += (long long)l.n;
     surel_info("%s: %zu messages on the server", b->mc.name, l.n);
-    for (size_t i = 0; i < l.n && rc == 0; i++)
+    for (size_t i = 0; i < l.n && rc == 0; i++) {
         rc = collect_message(p, b, &l.item[i]);
+        p->fig.bytes = p->bytes_before + p->m.bytes;
+        print_figures(p->boxes, &p->fig);
+    }
     if (mailbox_finish(&p->m) < 0) {
         surel_error("%s: the deletions were not done: %s", b->mc.name, p->m.err);
         rc = -1;

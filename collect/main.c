@@ -13,8 +13,10 @@
  *	--mailbox) it logs in, lists the messages, hands each one to the
  *	school's smtpd at [collect] deliver_to for its recovered recipients
  *	and deletes it on the server (collect.h says what becomes of each
- *	message).  Log lines go to standard error; at the end one line of
- *	figures goes to standard output, for dialctl's ledger:
+ *	message).  Log lines go to standard error; after each message and
+ *	at the end a line of figures so far goes to standard output, for
+ *	dialctl's ledger (the last one counts: a pass that dialctl had to
+ *	end still says what it handed over):
  *
  *	mailboxes=N listed=N delivered=N duplicates=N postmaster=N
  *	refused=N later=N too_big=N loops=N deleted=N bytes=N failed=N
@@ -255,28 +257,18 @@ static void load_boxes(const struct surel_config *cfg, const struct opts *o, con
 static int run_box(struct pass *p, struct box *b)
 {
     char err[400];
-    long long bytes_before = 0;
+    p->bytes_before = p->fig.bytes;
     if (mailbox_open(&p->m, &b->mc, err, sizeof(err)) < 0) {
         surel_error("%s: %s", b->mc.name, err);
         return -1;
     }
     int rc = collect_box(p, b);
-    p->fig.bytes += p->m.bytes - bytes_before;
+    p->fig.bytes = p->bytes_before + p->m.bytes;
     mailbox_close(&p->m);
     if (collected_expire(p->store, b->mc.name, p->now - b->retention) < 0)
         surel_warn("%s: old entries stay in the store: %s", b->mc.name,
                    collected_errmsg(p->store));
     return rc;
-}
-
-/* The figures line for dialctl. */
-static void print_figures(int boxes, const struct figures *f)
-{
-    printf("mailboxes=%d listed=%lld delivered=%lld duplicates=%lld postmaster=%lld refused=%lld"
-           " later=%lld too_big=%lld loops=%lld deleted=%lld bytes=%lld failed=%lld\n",
-           boxes, f->listed, f->delivered, f->duplicates, f->postmaster, f->refused, f->later,
-           f->too_big, f->loops, f->deleted, f->bytes, f->failed);
-    fflush(stdout);
 }
 
 /* The pass's fixed parts: domain, postmaster, store, smtpd; exits on failure. */
@@ -317,6 +309,7 @@ int main(int argc, char **argv)
     memset(&p, 0, sizeof(p));
     load_boxes(cfg, &o, surel_config_str(cfg, "school", "domain") ? surel_config_str(cfg, "school", "domain") : "", &set);
     open_pass(cfg, &o, &p);
+    p.boxes = set.n;
     for (int i = 0; i < set.n; i++)
         if (run_box(&p, &set.box[i]) < 0)
             p.fig.failed++;

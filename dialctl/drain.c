@@ -27,7 +27,7 @@ enum drain_action drain_decide(const struct drain_facts *f, const char **why)
         return DRAIN_WAIT;
     }
     if (f->mode_finished && f->tcp_sessions == 0 && f->outbound_waiting == 0) {
-        *why = "the exchange is complete and confirmed by both sides";
+        *why = "the exchange is complete and nothing else crosses the link";
         return DRAIN_HANGUP;
     }
     if (f->etrn_repeats_left > 0 && f->last_etrn > 0

@@ -13,8 +13,10 @@
  *	start	runs postqueue -f (the outbound mail leaves first), then
  *		starts surel-collect ([collect] program) as a child; the
  *		daemon's loop never waits for it.
- *	check	reaps the child: its figures line goes to the log and the
- *		ledger.  A collection that ended early (exit 75: the link,
+ *	check	reads the child's figures lines as they come (one after
+ *		each message: the last one counts, also when the child had
+ *		to be ended), and reaps it: the figures go to the log and
+ *		the ledger.  A collection that ended early (exit 75: the link,
  *		the hosting, a temporary refusal) is started again after
  *		15 s, doubled each time, at most [collect] attempts per link
  *		connection; what was handed over is not handed over again.
@@ -52,7 +54,9 @@ static struct {
     int tries, finished, figures_fd, have;
     pid_t pid;
     long long next_try;
-    long long delivered, refused, bytes;
+    long long delivered;
+    char line[1024], partial[1024];     /* the child's last figures line; the one it writes */
+    size_t plen;
 } st = {.figures_fd = -1};
 
 /* The number after "name=" in a figures line; 0 if absent. */
@@ -66,24 +70,58 @@ static long long figure(const char *line, const char *name)
     return 0;
 }
 
-/* The child's one line of figures, added to the session's. */
-static void read_figures(char *buf, size_t len)
+/* Keep the last complete line of what the child wrote in st.line. */
+static void consume(const char *buf, size_t n)
 {
-    size_t got = 0;
-    ssize_t r;
-    while (st.figures_fd >= 0 && got + 1 < len
-           && (r = read(st.figures_fd, buf + got, len - 1 - got)) > 0)
-        got += (size_t)r;
-    buf[got] = '\0';
-    buf[strcspn(buf, "\n")] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (buf[i] == '\n') {
+            st.partial[st.plen] = '\0';
+            surel_strlcpy(st.line, st.partial, sizeof(st.line));
+            st.plen = 0;
+        } else if (st.plen + 1 < sizeof(st.partial)) {
+            st.partial[st.plen++] = buf[i];
+        }
+    }
+}
+
+/* Read what the child wrote so far; with until_eof (it has exited) up to the
+   end, waiting at most 2 s for a grandchild that still holds the pipe. */
+static void read_lines(int until_eof)
+{
+    char buf[4096];
+    int waits = 0;
+    while (st.figures_fd >= 0) {
+        ssize_t r = read(st.figures_fd, buf, sizeof(buf));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0 && errno == EAGAIN) {
+            if (!until_eof || ++waits > 200)
+                return;
+            usleep(10000);
+            continue;
+        }
+        if (r <= 0) {
+            close(st.figures_fd);
+            st.figures_fd = -1;
+            return;
+        }
+        consume(buf, (size_t)r);
+    }
+}
+
+/* The child is gone: its last figures line, added to the session's, in buf. */
+static void take_figures(char *buf, size_t len)
+{
+    read_lines(1);
     if (st.figures_fd >= 0)
         close(st.figures_fd);
     st.figures_fd = -1;
+    surel_strlcpy(buf, st.line, len);
+    st.line[0] = '\0';
+    st.plen = 0;
     if (*buf == '\0')
         return;
-    st.delivered += figure(buf, "delivered") + figure(buf, "postmaster");
-    st.refused += figure(buf, "refused");
-    st.bytes += figure(buf, "bytes");
+    st.delivered += figure(buf, "delivered");
     st.have = 1;
 }
 
@@ -101,7 +139,8 @@ static int spawn_collect(const struct conf *c, struct exchange_result *r)
     }
     argv[n] = NULL;
     st.tries++;
-    if (pipe2(fds, O_CLOEXEC) < 0 || (st.pid = spawn_fds(argv, -1, fds[1], 2)) < 0) {
+    if (pipe2(fds, O_CLOEXEC) < 0 || (st.pid = spawn_fds(argv, -1, fds[1], 2)) < 0
+        || fcntl(fds[0], F_SETFL, O_NONBLOCK) < 0) {
         char e[300];
         snprintf(e, sizeof(e), "cannot start %s: %s", argv[0], strerror(errno));
         surel_error("%s", e);
@@ -145,7 +184,7 @@ static int collect_repeat(const struct conf *c, struct exchange_result *r)
 static int reaped(const struct conf *c, long long now, int status, struct exchange_result *r)
 {
     char line[1024], how[40], note[200];
-    read_figures(line, sizeof(line));
+    take_figures(line, sizeof(line));
     st.pid = 0;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
         st.finished = 1;
@@ -179,6 +218,7 @@ static int collect_check(const struct conf *c, long long now, struct exchange_re
 {
     int status;
     if (st.pid > 0) {
+        read_lines(0);              /* keep the pipe from filling up */
         pid_t w = waitpid(st.pid, &status, WNOHANG);
         return w == st.pid ? reaped(c, now, status, r) : 0;
     }
@@ -217,8 +257,9 @@ static void collect_stop(const struct conf *c)
         kill(st.pid, SIGKILL);
         waitpid(st.pid, &status, 0);
     }
-    read_figures(line, sizeof(line));
+    take_figures(line, sizeof(line));
     st.pid = 0;
+    surel_warn("collection ended: %s", *line ? line : "no figures");
 }
 
 /* In: what the collections handed over; out: counted by the session (-1). */
@@ -227,7 +268,7 @@ static int collect_messages(long long *out, long long *in)
     *out = -1;
     *in = st.delivered;
     int had = st.have;
-    st.delivered = st.refused = st.bytes = 0;
+    st.delivered = 0;
     st.have = 0;
     return had ? 0 : -1;
 }

@@ -68,7 +68,7 @@ dc_cmd status | grep -q "^mode: batch (root@$ST_ISP port $ST_SSH_PORT; spool $T/
 	fail "dialctl status does not show batch mode: $(dc_cmd status)"
 dc_cmd dial >/dev/null || fail "dialctl dial refused"
 dc_wait_sessions 1 180 || fail "the session did not end within 180 s"
-grep -q "hanging up: the exchange is complete and confirmed by both sides" "$T/dialctl.log" ||
+grep -q "hanging up: the exchange is complete and nothing else crosses the link" "$T/dialctl.log" ||
 	fail "the session did not hang up on both sides' confirmation: $(grep -i 'hang' "$T/dialctl.log" | tail -3)"
 # Out: N, one message to two people, and the report to ali; in: N, the quoted
 # sender's, and the report to budi.

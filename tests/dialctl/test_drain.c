@@ -63,7 +63,7 @@ static void hangs_up_at_once_when_the_mode_finished(void **state)
     assert_int_equal(drain_decide(&f, &why), DRAIN_WAIT);
     f.mode_finished = 1;
     assert_int_equal(drain_decide(&f, &why), DRAIN_HANGUP);
-    assert_string_equal(why, "the exchange is complete and confirmed by both sides");
+    assert_string_equal(why, "the exchange is complete and nothing else crosses the link");
     f.tcp_sessions = 1;                         /* still its own session: not yet */
     assert_int_equal(drain_decide(&f, &why), DRAIN_WAIT);
     f.tcp_sessions = 0, f.outbound_waiting = 1; /* a new message on its way to the spool */
