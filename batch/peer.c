@@ -9,7 +9,11 @@
  *	Output is produced lazily: the next stored message is compressed
  *	only when less than OUT_LOW bytes wait to be written, so memory
  *	stays small however large the spool.  Input is decompressed as it
- *	comes; each message is handed on as soon as it is whole.  Our
+ *	comes; each message is handed on as soon as it is whole, for at
+ *	most SLICE_MS at a time: a whole spool can arrive before the first
+ *	message is handed on, and handing on hundreds at once (each an SMTP
+ *	conversation with this side's Postfix) would starve our heartbeats
+ *	and our own stream, and the other side would give up on us.  Our
  *	answers wait until our own frame has ended (they follow it on the
  *	stream).
  * DIAGNOSTICS
@@ -40,6 +44,7 @@
 #define WINDOW_LOG_MAX 24       /* 16 MB: what a peer may make us hold for its frame */
 #define SEEN_KEEP (30LL * 86400)
 #define HEARTBEAT 4             /* seconds: see keep_alive() */
+#define SLICE_MS 1000           /* most time spent handing on messages between two looks at the line */
 
 struct buf {
     char *p;
@@ -66,8 +71,18 @@ struct peer {
     char skip_id[SPOOL_ID_LEN + 1];
     size_t skip_left;           /* bytes of an oversized message still to drop */
     time_t last_write;
+    long long slice_end;        /* when to stop handing on messages and look at the line */
+    int more;                   /* messages wait to be handed on (the slice ended) */
     char err[300];
 };
+
+/* A monotonic clock in milliseconds. */
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* Append n bytes to b; -1 when memory runs out. */
 static int buf_add(struct buf *b, const void *d, size_t n)
@@ -285,6 +300,10 @@ static int take_records(struct peer *p)
         if (p->want_set) {
             if (p->rec.len < p->want)
                 return 0;
+            if (now_ms() >= p->slice_end) {     /* heartbeats and our stream first */
+                p->more = 1;
+                return 0;
+            }
             if (take_message(p, p->last_id, p->rec.p, p->want) < 0)
                 return -1;
             buf_drop(&p->rec, p->want);
@@ -314,14 +333,25 @@ static int backed_up(const struct peer *p)
     return p->out.len + p->answers.len > OUT_HIGH;
 }
 
+/* Enough of their messages wait, decompressed, to be handed on: decompress
+   no more (unless the one being read needs it whole). */
+static int rec_full(const struct peer *p)
+{
+    return p->rec.len >= OUT_HIGH && !(p->want_set && p->rec.len < p->want);
+}
+
 /* Decompress what came in, up to the end of their frame. */
 static int take_frame(struct peer *p)
 {
     char chunk[65536];
+    if (backed_up(p))
+        return 0;
+    if (take_records(p) < 0)        /* what an earlier slice left */
+        return -1;
     /* Until zstd needs more input: a full output chunk may leave more of
        what it already took inside it, so it is asked again even when all
        the input is in (a whole frame can arrive in one read). */
-    while (!p->frame_in_done && !backed_up(p)) {
+    while (!p->more && !p->frame_in_done && !backed_up(p) && !rec_full(p)) {
         ZSTD_inBuffer ib = {p->in.p, p->in.len, 0};
         ZSTD_outBuffer ob = {chunk, sizeof(chunk), 0};
         size_t r = ZSTD_decompressStream(p->dz, &ob, &ib);
@@ -337,7 +367,8 @@ static int take_frame(struct peer *p)
         else if (ob.pos < ob.size && ib.pos == ib.size)
             break;
     }
-    if (p->frame_in_done && (!p->their_end || p->rec.len > 0 || p->want_set || p->skip_left))
+    if (p->frame_in_done && !p->more
+        && (!p->their_end || p->rec.len > 0 || p->want_set || p->skip_left))
         return fail(p, "%s", "protocol error: the batch ended without its end record");
     return 0;
 }
@@ -429,7 +460,8 @@ static int take_answer(struct peer *p, char *line)
 /* Everything that came in: the greeting, their frame, their answers. */
 static int consume(struct peer *p)
 {
-    if (p->in.len == 0)
+    p->more = 0;
+    if (p->in.len == 0 && p->rec.len == 0)
         return 0;
     if (!p->hello) {
         char *nl = memchr(p->in.p, '\n', p->in.len);
@@ -443,7 +475,7 @@ static int consume(struct peer *p)
     }
     if (take_frame(p) < 0)
         return -1;
-    while (p->frame_in_done && p->in.len > 0) {
+    while (p->frame_in_done && !p->more && p->in.len > 0) {
         char *nl = memchr(p->in.p, '\n', p->in.len);
         if (nl == NULL)
             return p->in.len < LINE_MAX_LEN ? 0 : fail(p, "%s", "protocol error: long answer");
@@ -529,21 +561,22 @@ static int loop(struct peer *p)
             return -1;
         struct pollfd fds[2] = {{p->o->in_fd, p->eof || backed_up(p) ? 0 : POLLIN, 0},
                                 {p->o->out_fd, p->out.len > 0 ? POLLOUT : 0, 0}};
-        if (poll(fds, 2, 1000) < 0 && errno != EINTR)
+        if (poll(fds, 2, p->more ? 0 : 1000) < 0 && errno != EINTR)
             return fail(p, "poll: %s", strerror(errno));
         if (p->o->stop != NULL && *p->o->stop)
             return fail(p, "%s", "stopped by a signal");
         if (keep_alive(p) < 0)
             return -1;
         int heard = 0;          /* a live peer sends at least its heartbeats */
+        p->slice_end = now_ms() + SLICE_MS;
         if (fds[0].revents & (POLLIN | POLLERR | POLLHUP)) {   /* first: their words explain */
             if ((heard = fill_in(p)) < 0 || consume(p) < 0)
                 return -1;
         }
         if ((fds[1].revents & (POLLOUT | POLLERR | POLLHUP)) && flush_out(p) < 0)
             return -1;
-        if (!heard && p->in.len > 0 && !backed_up(p) && consume(p) < 0)
-            return -1;              /* what waited while they were not reading */
+        if (!heard && (p->in.len > 0 || p->more) && !backed_up(p) && consume(p) < 0)
+            return -1;              /* what waited while they were not reading, or the slice's rest */
         if (p->eof && !(p->peer_done && p->their_end))
             return fail(p, "%s", "the other side closed the connection before the end");
         if (heard)

@@ -21,7 +21,9 @@
 #	the second stays; that exchange ends an older one still running on
 #	the same spool (its lock), which stops with 75.  Also: "surel-batch spool" refuses a recipient with
 #	a line break (exit 65: Postfix bounces it rather than retrying for
-#	days), and "surel-batch serve" runs nothing but the exchange.
+#	days), and "surel-batch serve" runs nothing but the exchange.  A
+#	receiver whose Postfix takes 0.3 s a message keeps sending its
+#	heartbeats while it hands on a spool of 30 (tests/batch/slow-smtpd).
 set -euo pipefail
 
 : "${SUREL_BIN_DIR:?}" "${SUREL_SRC_DIR:?}"
@@ -113,4 +115,31 @@ rc=0
 "$B" serve --spool-root "$T/root" --deliver-to 127.0.0.1:1 ../school2 </dev/null 2>"$T/err" || rc=$?
 [ "$rc" = 64 ] || fail "serve took a login that is a path (exit $rc)"
 [ ! -e "$T/school2" ] || fail "serve made a spool outside its root"
+check "a side whose Postfix is slow keeps its heartbeats while it hands on a whole spool"
+# 30 messages reach serve in one frame; its smtpd takes 0.3 s each, 9 s for all,
+# and the exchange gives up after 5 s of silence: only heartbeats between the
+# messages keep it (a side that handed on all at once was silent for minutes).
+mkdir -p "$T/slow"
+for i in $(seq 1 30); do
+	printf 'From: budi@school.test\nSubject: %d\n\nhello\n' "$i" |
+		"$B" spool --spool "$T/slow/out" --sender=budi@school.test -- "ali$i@outside.test" 2>/dev/null ||
+		fail "surel-batch spool failed"
+done
+port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+/usr/bin/python3 -W ignore "$SUREL_SRC_DIR/tests/batch/slow-smtpd" "$port" 0.3 "$T/slow/count" &
+sink=$!
+trap 'kill $sink 2>/dev/null; rm -rf "$T"' EXIT
+for ((i = 0; i < 100; i++)); do
+	(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+	sleep 0.1
+done
+mkdir -p "$T/slow/root"
+rc=0
+"$B" exchange --spool "$T/slow/out" --deliver-to 127.0.0.1:1 --idle 5 -- \
+	/usr/bin/env SSH_ORIGINAL_COMMAND=batch "$B" serve --spool-root "$T/slow/root" \
+	--deliver-to "127.0.0.1:$port" school1 >"$T/out" 2>"$T/err" || rc=$?
+[ "$rc" = 0 ] || fail "the exchange with a slow receiver broke off (exit $rc): $(cat "$T/err")"
+grep -q "^sent=30 delivered=30 " "$T/out" || fail "not all 30 delivered: $(cat "$T/out")"
+[ "$(cat "$T/slow/count")" = 30 ] || fail "the slow smtpd got $(cat "$T/slow/count") messages"
+
 echo "PASS: protocol"
