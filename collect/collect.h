@@ -21,17 +21,23 @@
  *	  known by its UID as delivered: delete it (a session was cut
  *	    before the delete);  known as refused, or announced and still
  *	    too big: leave it;
- *	  larger than max_size: fetch its header only, send each
- *	    recipient a notice (notice.c), remember it, leave it;
+ *	  larger than max_size: fetch its header only, send a notice
+ *	    (notice.c) to each recipient who is a person of the roster
+ *	    (for a list, or nobody, one to the postmaster), remember it,
+ *	    leave it;
  *	  else fetch it; known by Message-ID and digest: remember the UID
  *	    and delete it;  a loop (it carries this school's trace header
- *	    already): to the postmaster;  else its recipients (the box's
+ *	    already, its tag an HMAC of the domain and Message-ID with the
+ *	    store's key, so that nobody outside can write one): to the
+ *	    postmaster;  else its recipients (the box's
  *	    deliver list, or recovered: recipients.h), none: the postmaster;
  *	  hand it to the school's smtpd once per recipient, with the trace
  *	    header "X-Surel-Collected: DOMAIN NAME" added; a recipient the
  *	    smtpd does not know (5.1.x) makes a copy for the postmaster;
- *	    another refusal is final for that recipient; when nobody took
- *	    it, it stays on the server, remembered as refused and reported;
+ *	    another refusal is final for that recipient; more recipients
+ *	    than RECIPIENTS_MAX make a copy for the postmaster too; when
+ *	    nobody took it, it stays on the server, remembered as refused
+ *	    and reported;
  *	  remember it as delivered (the store is committed first), then
  *	    mark it deleted.
  *
@@ -39,8 +45,12 @@
  *	hosting) ends the box's pass: what was handed over is remembered,
  *	the rest waits for the next session.
  * DIAGNOSTICS
- *	collect_box() and collect_message() return 0, or -1 when the pass
- *	must end (the reason is logged); the figures count every outcome.
+ *	collect_box() returns 0, or -1 when the pass ended early (the
+ *	reason is logged).  collect_message() returns 0, 1 when only this
+ *	message must wait (it is too big to fetch whole, or the smtpd
+ *	answered 4xx for a recipient: the pass goes on, up to three in a
+ *	row), or -1 when the pass must end.  The figures count every
+ *	outcome.
  */
 #ifndef COLLECT_COLLECT_H
 #define COLLECT_COLLECT_H
@@ -51,6 +61,7 @@
 #include "inject.h"
 #include "mailbox.h"
 #include "recipients.h"
+#include "roster.h"
 
 #define BOX_HEADERS 8
 
@@ -59,6 +70,7 @@ enum box_order { ORDER_OLDEST, ORDER_NEWEST, ORDER_SMALLEST };
 
 struct box {
     struct mailbox_conf mc;
+    char key[600];                      /* the store's name for it: user and url */
     enum box_kind kind;
     enum box_order order;
     const char *headers[BOX_HEADERS + 1];
@@ -80,6 +92,9 @@ struct pass {
     const char *school_name;
     const char *sendmail, *postfix_config;   /* for notices (submit.h) */
     struct collected *store;
+    struct roster *roster;              /* who is a person (notices); NULL if unreadable */
+    unsigned char key[32];              /* the store's secret, for the trace header's tag */
+    int answered_later;                 /* the smtpd answered 4xx for the last recipient */
     struct inject smtp;
     struct mailbox m;
     struct figures fig;

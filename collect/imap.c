@@ -6,6 +6,8 @@
  * DESCRIPTION
  *	A custom command on the folder's URL makes libcurl SELECT the
  *	folder first; the untagged answers come as the transfer's data.
+ *	A fetch names the UIDVALIDITY of the listing: libcurl refuses it
+ *	when the folder was rebuilt meanwhile.
  *	UIDs are "UIDVALIDITY/UID", so a folder rebuilt at the hosting
  *	(a new UIDVALIDITY) names its messages anew; the Message-ID and
  *	digest in the store still recognise what was delivered.
@@ -51,6 +53,7 @@ static int imap_list(struct mailbox *m, struct mailbox_list *out)
     long long messages, validity;
     if (folder_status(m, &messages, &validity) < 0)
         return -1;
+    m->uidvalidity = validity;
     if (messages == 0)
         return 0;
     if (mailbox_transfer(m, m->folder_url, "FETCH 1:* (UID RFC822.SIZE)", 0) < 0)
@@ -61,12 +64,9 @@ static int imap_list(struct mailbox *m, struct mailbox_list *out)
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
         snprintf(line, sizeof(line), "%.*s", (int)(n < sizeof(line) ? n : sizeof(line) - 1), p);
         long long uid = number_after(line, "UID"), size = number_after(line, "RFC822.SIZE");
-        if (strncmp(line, "* ", 2) == 0 && strstr(line, " FETCH ") != NULL) {
+        if (strncmp(line, "* ", 2) == 0 && strstr(line, " FETCH ") != NULL && uid > 0
+            && size >= 0) {     /* others: a flag change another client caused */
             struct mailbox_item it = {0};
-            if (uid <= 0 || size < 0) {
-                snprintf(m->err, sizeof(m->err), "a FETCH answer without UID or size");
-                return -1;
-            }
             snprintf(it.uid, sizeof(it.uid), "%lld/%lld", validity, uid);
             it.seq = (long)uid, it.size = size;
             if (mailbox_list_add(out, &it) < 0) {
@@ -82,8 +82,8 @@ static int imap_list(struct mailbox *m, struct mailbox_list *out)
 static int imap_fetch(struct mailbox *m, const struct mailbox_item *it, int header_only)
 {
     char url[700];
-    snprintf(url, sizeof(url), "%s/;UID=%ld%s", m->folder_url, it->seq,
-             header_only ? "/;SECTION=HEADER" : "");
+    snprintf(url, sizeof(url), "%s;UIDVALIDITY=%lld/;UID=%ld%s", m->folder_url, m->uidvalidity,
+             it->seq, header_only ? "/;SECTION=HEADER" : "");
     if (mailbox_transfer(m, url, NULL, 0) < 0)
         return -1;
     if (m->body_len == 0) {

@@ -167,9 +167,10 @@ int mailbox_transfer(struct mailbox *m, const char *url, const char *command, in
     CURLcode rc = curl_easy_perform(h);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
     curl_easy_getinfo(h, CURLINFO_NUM_CONNECTS, &connects);
+    m->too_long = rc == CURLE_WRITE_ERROR && (long long)m->body_len + CURL_MAX_WRITE_SIZE > m->limit;
     if (rc != CURLE_OK) {
         snprintf(m->err, sizeof(m->err), "%s%s", *errbuf ? errbuf : curl_easy_strerror(rc),
-                 rc == CURLE_WRITE_ERROR ? " (more than the message's listed size)" : "");
+                 m->too_long ? " (more than the message's listed size: it waits)" : "");
         return -1;
     }
     if (m->transfers++ > 0 && connects > 0 && m->ops == &mailbox_pop3_ops) {
@@ -188,15 +189,51 @@ int mailbox_list_add(struct mailbox_list *l, const struct mailbox_item *it)
             return -1;
         l->item = p;
     }
-    l->item[l->n++] = *it;
+    l->item[l->n] = *it;
+    if (it->size < 0 || it->size > MAILBOX_SIZE_MAX)    /* a server's nonsense: "huge" */
+        l->item[l->n].size = MAILBOX_SIZE_MAX;
+    l->n++;
     return 0;
+}
+
+/* Order of UIDs, for the duplicate check. */
+static int by_uid(const void *a, const void *b)
+{
+    return strcmp(((const struct mailbox_item *)a)->uid, ((const struct mailbox_item *)b)->uid);
+}
+
+/* The same UID twice in a listing: the server cannot be trusted with deletes. */
+static int twice(struct mailbox *m, const struct mailbox_list *l)
+{
+    struct mailbox_item *c;
+    int bad = 0;
+    if (l->n < 2)
+        return 0;
+    if ((c = malloc(l->n * sizeof(*c))) == NULL) {
+        snprintf(m->err, sizeof(m->err), "out of memory");
+        return 1;
+    }
+    memcpy(c, l->item, l->n * sizeof(*c));
+    qsort(c, l->n, sizeof(*c), by_uid);
+    for (size_t i = 1; i < l->n && !bad; i++)
+        if (strcmp(c[i - 1].uid, c[i].uid) == 0) {
+            snprintf(m->err, sizeof(m->err), "the server lists UID %s twice", c[i].uid);
+            bad = 1;
+        }
+    free(c);
+    return bad;
 }
 
 int mailbox_list(struct mailbox *m, struct mailbox_list *out)
 {
     memset(out, 0, sizeof(*out));
     m->limit = 64LL << 20;
-    return m->ops->list(m, out);
+    if (m->ops->list(m, out) < 0 || twice(m, out)) {
+        free(out->item);
+        memset(out, 0, sizeof(*out));
+        return -1;
+    }
+    return 0;
 }
 
 int mailbox_fetch(struct mailbox *m, const struct mailbox_item *it, int header_only,

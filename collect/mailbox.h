@@ -38,11 +38,18 @@
  *	finish	  make the deletions happen.  POP3: the QUIT of
  *		  mailbox_close(); IMAP: EXPUNGE.
  *
+ *	A listing with a UID longer than MAILBOX_UID_MAX or twice the same
+ *	UID is refused (a server that names two messages alike would have
+ *	one taken for the other); a size beyond MAILBOX_SIZE_MAX counts as
+ *	that.  IMAP FETCH answers without a UID (a flag change another
+ *	client caused) are skipped.
+ *
  *	POP3 names messages by their number in this connection: should
  *	libcurl have to connect again (the old connection died), the
  *	numbers may name other messages, and every later call fails.
  *
- *	m->bytes counts what came from the server.
+ *	m->bytes counts what came from the server; m->too_long says that
+ *	the last transfer failed only for bringing more than its limit.
  * DIAGNOSTICS
  *	0 on success, -1 with m->err saying what (the server's answer or
  *	libcurl's words).  mailbox_url_check() fills why.
@@ -58,8 +65,11 @@ struct mailbox_conf {
     long idle;
 };
 
+#define MAILBOX_UID_MAX 80      /* RFC 1939: a UIDL is at most 70 characters */
+#define MAILBOX_SIZE_MAX (1LL << 40)
+
 struct mailbox_item {
-    char uid[96];
+    char uid[MAILBOX_UID_MAX + 1];
     long long size;
     long seq;               /* POP3's message number; IMAP's UID */
 };
@@ -89,7 +99,9 @@ struct mailbox {
     size_t body_len, body_cap;
     long long limit;        /* most bytes a transfer may bring */
     long long bytes;        /* everything that came */
+    long long uidvalidity;  /* IMAP: the folder's, checked at each fetch */
     int transfers;
+    int too_long;           /* the last transfer failed for bringing more than the limit */
     char err[400];
 };
 

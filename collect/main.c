@@ -29,6 +29,7 @@
  *	the next session); 64 usage; 73 the store cannot be opened; 78 a
  *	setting is wrong (named with its file, section and key).
  */
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +37,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "collect.h"
 #include "config.h"
@@ -100,22 +102,25 @@ static void parse(int argc, char **argv, struct opts *o)
     }
 }
 
-/* The first line of a root-only password file; exits 78 when it is not that. */
+/* The first line of a root-only password file (a regular file of root's,
+   0600, not a symbolic link); exits 78 when it is not that. */
 static void read_password(const struct surel_config *cfg, const char *sec, char *out,
                           size_t len)
 {
     const char *path = surel_config_str(cfg, sec, "password_file");
     struct stat st;
-    FILE *f;
+    FILE *f = NULL;
+    int fd;
     if (path == NULL)
         surel_fatal(EX_CONFIG, "%s: [%s] password_file is missing", surel_config_path(cfg), sec);
-    if ((f = fopen(path, "re")) == NULL || fstat(fileno(f), &st) < 0)
-        surel_fatal(EX_CONFIG, "%s: [%s] password_file %s cannot be read", surel_config_path(cfg),
-                    sec, path);
-    if (st.st_mode & 077) {
+    if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0
+        || !S_ISREG(st.st_mode) || (f = fdopen(fd, "r")) == NULL)
+        surel_fatal(EX_CONFIG, "%s: [%s] password_file %s cannot be read (a regular file, not a"
+                    " link)", surel_config_path(cfg), sec, path);
+    if ((st.st_mode & 077) || st.st_uid != geteuid()) {
         fclose(f);
-        surel_fatal(EX_CONFIG, "%s: [%s] password_file %s is readable by others (chmod 600 it)",
-                    surel_config_path(cfg), sec, path);
+        surel_fatal(EX_CONFIG, "%s: [%s] password_file %s must be root's and readable by root"
+                    " only (chown root, chmod 600)", surel_config_path(cfg), sec, path);
     }
     if (fgets(out, (int)len, f) == NULL)
         *out = '\0';
@@ -199,6 +204,7 @@ static void load_box(const struct surel_config *cfg, const char *sec, const char
                     surel_config_line(cfg, sec, "url"), sec, why);
     read_password(cfg, sec, set->password[set->n], sizeof(set->password[0]));
     b->mc.url = url, b->mc.user = user, b->mc.password = set->password[set->n];
+    snprintf(b->key, sizeof(b->key), "%s %s", user, url);  /* a box given another login is another box */
     b->mc.ca_file = surel_config_str(cfg, sec, "ca_file");
     b->mc.idle = idle;
     b->kind = strcmp(surel_config_str(cfg, sec, "kind"), "person") == 0 ? BOX_PERSON : BOX_CATCHALL;
@@ -271,6 +277,18 @@ static int run_box(struct pass *p, struct box *b)
     return rc;
 }
 
+/* The roster, read-only, to tell people from lists (notices); without it
+   notices go to the postmaster only. */
+static void open_roster(const struct surel_config *cfg, struct pass *p)
+{
+    char db[512], cred[512], err[300] = "paths too long";
+    if (surel_roster_paths(cfg, NULL, db, sizeof(db), cred, sizeof(cred)) < 0
+        || roster_open(db, NULL, ROSTER_READONLY, &p->roster, err, sizeof(err)) < 0) {
+        surel_warn("the roster cannot be read (%s): notices go to the postmaster", err);
+        p->roster = NULL;
+    }
+}
+
 /* The pass's fixed parts: domain, postmaster, store, smtpd; exits on failure. */
 static void open_pass(const struct surel_config *cfg, const struct opts *o, struct pass *p)
 {
@@ -290,6 +308,9 @@ static void open_pass(const struct surel_config *cfg, const struct opts *o, stru
     if (collected_open(surel_config_str(cfg, "collect", "state"), &p->store, err,
                        sizeof(err)) < 0)
         surel_fatal(EX_CANTCREAT, "[collect] state: %s", err);
+    if (collected_secret(p->store, p->key) < 0)
+        surel_fatal(EX_CANTCREAT, "[collect] state: %s", collected_errmsg(p->store));
+    open_roster(cfg, p);
     if (inject_open(&p->smtp, surel_config_str(cfg, "collect", "deliver_to"), "surel-collect",
                     err, sizeof(err)) < 0)
         surel_fatal(EX_SOFTWARE, "%s", err);
@@ -318,6 +339,8 @@ int main(int argc, char **argv)
                " failed", set.n, p.fig.delivered, p.fig.refused, p.fig.failed);
     inject_close(&p.smtp);
     collected_close(p.store);
+    if (p.roster != NULL)
+        roster_close(p.roster);
     memset(set.password, 0, sizeof(set.password));
     surel_config_free(cfg);
     return p.fig.failed > 0 ? EX_TEMPFAIL : 0;

@@ -58,6 +58,17 @@ static int field_is(const char *p, const char *end, const char *name)
     return (size_t)(end - p) > n && strncasecmp(p, name, n) == 0 && p[n] == ':';
 }
 
+/* A Received: field of the hosting's own last, local hop into the mailbox
+   (Dovecot's LMTP writes it above what the MX added): "... with LMTP ...". */
+static int lmtp_hop(const char *p, const char *end)
+{
+    for (const char *q = p; q + 9 < end; q++)
+        if ((q[0] == ' ' || q[0] == '\t' || q[0] == '\n') && strncasecmp(q + 1, "with LMTP", 9) == 0
+            && (q + 10 == end || strchr(" S\t\n;", q[10]) != NULL))
+            return 1;
+    return 0;
+}
+
 /* The field's value, unfolded and trimmed, into out. */
 static void field_value(const char *p, const char *end, size_t namelen, char *out, size_t outlen)
 {
@@ -87,7 +98,7 @@ size_t message_header_next(const char *msg, size_t len, size_t from, const char 
     *out = '\0';
     for (const char *p = msg + from; p < end;) {
         const char *next = field_end(p, end);
-        if (before_received && field_is(p, next, "Received"))
+        if (before_received && field_is(p, next, "Received") && !lmtp_hop(p, next))
             return 0;
         if (field_is(p, next, name)) {
             field_value(p, next, strlen(name), out, outlen);
@@ -102,23 +113,6 @@ int message_header(const char *msg, size_t len, const char *name, int before_rec
                    size_t outlen)
 {
     return message_header_next(msg, len, 0, name, before_received, out, outlen) > 0;
-}
-
-int message_count(const char *msg, size_t len, const char *name, const char *needle)
-{
-    const char *end = msg + message_header_len(msg, len);
-    char value[1000];
-    int n = 0;
-    for (const char *p = msg; p < end;) {
-        const char *next = field_end(p, end);
-        if (field_is(p, next, name)) {
-            field_value(p, next, strlen(name), value, sizeof(value));
-            if (strcasestr(value, needle) != NULL)
-                n++;
-        }
-        p = next;
-    }
-    return n;
 }
 
 void message_digest(const char *msg, size_t len, char out[65])

@@ -13,8 +13,6 @@
  *	size_t	message_header_next(const char *msg, size_t len, size_t from,
  *				const char *name, int before_received, char *out,
  *				size_t outlen);
- *	int	message_count(const char *msg, size_t len, const char *name,
- *				const char *needle);
  *	void	message_digest(const char *msg, size_t len, char out[65]);
  * DESCRIPTION
  *	A message is held in memory with LF line ends: message_to_lf()
@@ -28,14 +26,14 @@
  *	first Received: line: what a hosting adds when it delivers (Return-
  *	Path, Envelope-To, X-Original-To, Delivered-To) sits there, while
  *	the same names written by a sender sit below the hosting's own
- *	Received: lines.  A value longer than outlen is cut.
+ *	Received: lines.  A Received: line "with LMTP" (the hosting's last,
+ *	local hop into the mailbox: Dovecot's LMTP writes its own Return-
+ *	Path, Delivered-To and Received above Exim's Envelope-to) does not
+ *	end that block.  A value longer than outlen is cut.
  *
  *	message_header_next() is message_header() from offset from (a
  *	field's start, 0 for the first) and returns the offset after the
  *	field it found, for the next call; 0 when there is none.
- *
- *	message_count() counts the headers NAME whose unfolded value
- *	contains needle (case-insensitive).
  *
  *	message_digest() is the SHA-256 of the message, in hexadecimal.
  * DIAGNOSTICS
@@ -52,7 +50,6 @@ int message_header(const char *msg, size_t len, const char *name, int before_rec
                    size_t outlen);
 size_t message_header_next(const char *msg, size_t len, size_t from, const char *name,
                            int before_received, char *out, size_t outlen);
-int message_count(const char *msg, size_t len, const char *name, const char *needle);
 void message_digest(const char *msg, size_t len, char out[65]);
 
 #endif

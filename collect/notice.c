@@ -36,6 +36,15 @@ static void field(const char *header, size_t hlen, const char *name, char *out, 
     size_t i = 0;
     for (const char *c = v; *c && i + 1 < len && i < 200; c++)
         out[i++] = ((unsigned char)*c < 0x20 || *c == 0x7f) ? ' ' : *c;
+    size_t k = i;           /* no half a UTF-8 character at the cut */
+    while (k > 0 && ((unsigned char)out[k - 1] & 0xc0) == 0x80)
+        k--;
+    if (k > 0 && ((unsigned char)out[k - 1] & 0xc0) == 0xc0) {
+        unsigned char lead = (unsigned char)out[k - 1];
+        size_t need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+        if (i - (k - 1) < need)
+            i = k - 1;
+    }
     out[i] = '\0';
 }
 

@@ -17,44 +17,71 @@
 #include "mailbox.h"
 #include "util.h"
 
-/* The UID of message number seq in a UIDL answer, or NULL. */
-static const char *uid_of(const char *uidl, long seq, char *out, size_t len)
+/* The UIDL answer as a table by message number (1..n; unnamed ones ""). */
+static char (*uid_table(struct mailbox *m, const char *uidl, long *n))[MAILBOX_UID_MAX + 1]
 {
+    char(*t)[MAILBOX_UID_MAX + 1] = NULL;
+    long cap = 0;
+    *n = 0;
     for (const char *p = uidl; p != NULL && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-        long n;
-        char uid[80];
-        if (sscanf(p, "%ld %79[!-~]", &n, uid) == 2 && n == seq) {
-            surel_strlcpy(out, uid, len);
-            return out;
+        long seq;
+        int a, b;
+        if (sscanf(p, "%ld %n%*[!-~]%n", &seq, &a, &b) != 1 || b <= a)
+            continue;
+        if (seq < 1 || seq > 10000000 || b - a > MAILBOX_UID_MAX) {
+            snprintf(m->err, sizeof(m->err), "a UIDL line the server should not send: %.40s", p);
+            free(t);
+            *n = 0;
+            return NULL;
         }
+        if (seq > cap) {
+            long c = seq * 2;
+            char(*q)[MAILBOX_UID_MAX + 1] = realloc(t, (size_t)c * sizeof(*t));
+            if (q == NULL) {
+                free(t);
+                return NULL;
+            }
+            memset(q + cap, 0, (size_t)(c - cap) * sizeof(*t));
+            t = q, cap = c;
+        }
+        memcpy(t[seq - 1], p + a, (size_t)(b - a));
+        t[seq - 1][b - a] = '\0';
+        if (seq > *n)
+            *n = seq;
     }
-    return NULL;
+    return t;
 }
 
 static int pop3_list(struct mailbox *m, struct mailbox_list *out)
 {
-    char url[600], *uidl;
+    char url[600];
+    long n = 0;
     snprintf(url, sizeof(url), "%s/", m->base);
     if (mailbox_transfer(m, url, "UIDL", 0) < 0)
         return -1;
-    if ((uidl = strdup(m->body ? m->body : "")) == NULL)
+    *m->err = '\0';
+    char(*uids)[MAILBOX_UID_MAX + 1] = uid_table(m, m->body ? m->body : "", &n);
+    if (uids == NULL && *m->err)
         return -1;
     int rc = mailbox_transfer(m, url, "LIST", 0);
     for (const char *p = m->body; rc == 0 && p != NULL && *p;) {
         struct mailbox_item it = {0};
         if (sscanf(p, "%ld %lld", &it.seq, &it.size) == 2) {
-            if (uid_of(uidl, it.seq, it.uid, sizeof(it.uid)) == NULL) {
+            if (it.seq < 1 || it.seq > n || uids[it.seq - 1][0] == '\0') {
                 snprintf(m->err, sizeof(m->err), "message %ld has no UIDL", it.seq);
                 rc = -1;
-            } else if (mailbox_list_add(out, &it) < 0) {
-                snprintf(m->err, sizeof(m->err), "out of memory");
-                rc = -1;
+            } else {
+                memcpy(it.uid, uids[it.seq - 1], sizeof(it.uid));
+                if (mailbox_list_add(out, &it) < 0) {
+                    snprintf(m->err, sizeof(m->err), "out of memory");
+                    rc = -1;
+                }
             }
         }
         p = strchr(p, '\n');
         p = p ? p + 1 : NULL;
     }
-    free(uidl);
+    free(uids);
     return rc;
 }
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS collected_rcpt ("
     " mailbox TEXT NOT NULL, uid TEXT NOT NULL, rcpt TEXT NOT NULL, at INTEGER NOT NULL,"
     " PRIMARY KEY (mailbox, uid, rcpt));"
+    "CREATE TABLE IF NOT EXISTS secret (key BLOB NOT NULL);"
     "PRAGMA user_version = 1;";
 
 /* Keep SQLite's words about a failed step; -1. */
@@ -215,4 +217,29 @@ int collected_rcpt_add(struct collected *c, const char *mailbox, const char *uid
                   "INSERT OR REPLACE INTO collected_rcpt (mailbox, uid, rcpt, at)"
                   " VALUES (?1, ?2, ?3, ?4)",
                   args, 3, now, "add a recipient");
+}
+
+int collected_secret(struct collected *c, unsigned char key[32])
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(c->db, "SELECT key FROM secret", -1, &st, NULL) != SQLITE_OK)
+        return fail(c, "secret");
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 0) == 32) {
+        memcpy(key, sqlite3_column_blob(st, 0), 32);
+        sqlite3_finalize(st);
+        return 0;
+    }
+    sqlite3_finalize(st);
+    if (getrandom(key, 32, 0) != 32) {
+        snprintf(c->errmsg, sizeof(c->errmsg), "secret: getrandom: %s", strerror(errno));
+        return -1;
+    }
+    if (sqlite3_prepare_v2(c->db, "INSERT INTO secret (key) VALUES (?1)", -1, &st, NULL)
+        != SQLITE_OK)
+        return fail(c, "secret");
+    sqlite3_bind_blob(st, 1, key, 32, SQLITE_TRANSIENT);
+    rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : fail(c, "secret");
 }

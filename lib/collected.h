@@ -22,6 +22,7 @@
  *				const char *uid, const char *rcpt);
  *	int	collected_rcpt_add(struct collected *c, const char *mailbox,
  *				const char *uid, const char *rcpt, long long now);
+ *	int	collected_secret(struct collected *c, unsigned char key[32]);
  *	const char *collected_errmsg(const struct collected *c);
  * DESCRIPTION
  *	One SQLite file ([collect] state, default /var/lib/surel/collect.db),
@@ -49,6 +50,10 @@
  *	took it, and collected_rcpt_done() says 1 for those, so that a
  *	session cut half-way through a message's recipients goes on next
  *	time with the others only.
+ *
+ *	collected_secret() gives the store's own random key (made with the
+ *	store, 32 bytes from getrandom(2)): surel-collect signs its trace
+ *	header with it, so that a mail loop is told from a sender's forgery.
  * DIAGNOSTICS
  *	-1 on a database error, collected_errmsg() says which; collected_open()
  *	fills err and stores NULL.
@@ -76,6 +81,7 @@ int collected_rcpt_done(struct collected *c, const char *mailbox, const char *ui
                         const char *rcpt);
 int collected_rcpt_add(struct collected *c, const char *mailbox, const char *uid,
                        const char *rcpt, long long now);
+int collected_secret(struct collected *c, unsigned char key[32]);
 const char *collected_errmsg(const struct collected *c);
 
 #endif
