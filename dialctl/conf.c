@@ -17,6 +17,7 @@
 
 #include "config.h"
 #include "conf.h"
+#include "exchange_collect.h"
 #include "etrn.h"
 #include "tunnel.h"
 #include "util.h"
@@ -131,7 +132,8 @@ int conf_load(const char *path, struct conf *c, char *err, size_t len)
         conf_free(c);
         return -1;
     }
-    if (load_money_etrn(c, err, len) < 0 || check_ssh(c, err, len) < 0) {
+    if (load_money_etrn(c, err, len) < 0 || check_ssh(c, err, len) < 0
+        || (strcmp(c->mode, "collect") == 0 && exchange_collect_check(c->cfg, err, len) < 0)) {
         conf_free(c);
         return -1;
     }

@@ -47,7 +47,9 @@
  *		  count and arrival of the oldest, for the queue triggers.
  *	status	  the "mode:" line of dialctl status.
  *
- *	"ssh" is exchange_ssh.c, "batch" exchange_batch.c.
+ *	"ssh" is exchange_ssh.c, "batch" exchange_batch.c, "collect"
+ *	exchange_collect.c (whose messages gives out as -1: the session
+ *	counts the outbound mail from the queue, as in etrn mode).
  */
 #ifndef DIALCTL_EXCHANGE_H
 #define DIALCTL_EXCHANGE_H

@@ -18,6 +18,7 @@
 #include "etrn.h"
 #include "exchange.h"
 #include "exchange_batch.h"
+#include "exchange_collect.h"
 #include "exchange_ssh.h"
 #include "log.h"
 #include "queue.h"
@@ -126,5 +127,7 @@ const struct exchange_ops *exchange_find(const char *mode)
         return &exchange_ssh_ops;
     if (strcmp(mode, "batch") == 0)
         return &exchange_batch_ops;
+    if (strcmp(mode, "collect") == 0)
+        return &exchange_collect_ops;
     return NULL;
 }

@@ -302,6 +302,8 @@ static void finish(struct session *s, long long now)
     if (s->ops->messages == NULL || s->ops->messages(&row.msgs_out, &row.msgs_in) < 0) {
         row.msgs_out = count_outbound(s);
         row.msgs_in = count_inbound(s);
+    } else if (row.msgs_out < 0) {      /* collect: the mode knows only what came in */
+        row.msgs_out = count_outbound(s);
     }
     row.attempts = s->attempts;
     row.cost = s->cost;

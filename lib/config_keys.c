@@ -46,6 +46,7 @@ extern const struct surel_cfg_key surel_cfg_milter_keys[];  /* config_keys_milte
 extern const struct surel_cfg_key surel_cfg_ssh_keys[];     /* config_keys_ssh.c */
 extern const struct surel_cfg_key surel_cfg_tls_keys[];     /* config_keys_tls.c */
 extern const struct surel_cfg_key surel_cfg_batch_keys[];   /* config_keys_batch.c */
+extern const struct surel_cfg_key surel_cfg_collect_keys[]; /* config_keys_collect.c */
 
 const struct surel_cfg_key *const surel_cfg_tables[] = {
     base_keys,
@@ -56,5 +57,6 @@ const struct surel_cfg_key *const surel_cfg_tables[] = {
     surel_cfg_ssh_keys,
     surel_cfg_tls_keys,
     surel_cfg_batch_keys,
+    surel_cfg_collect_keys,
     NULL
 };

@@ -10,10 +10,11 @@
 #include "config.h"
 
 const struct surel_cfg_key surel_cfg_dialctl_keys[] = {
-    {"dial", "mode", CFG_ENUM, "etrn", 0, 0, "etrn|ssh|batch", NULL,
+    {"dial", "mode", CFG_ENUM, "etrn", 0, 0, "etrn|ssh|batch|collect", NULL,
      "how a session exchanges mail (etrn: relay out, ETRN in; ssh: both through one"
      " compressed SSH connection, see [ssh]; batch: both spools, each compressed whole, through one"
-     " SSH connection, see [batch])"},
+     " SSH connection, see [batch]; collect: relay out through the hosting's SMTP, collect in from its"
+     " mailboxes, see [collect])"},
     {"dial", "pppd", CFG_PATH, "/usr/sbin/pppd", 0, 0, NULL, NULL,
      "the pppd program"},
     {"dial", "peer", CFG_STRING, "surel", 0, 0, NULL, NULL,

@@ -13,9 +13,10 @@
  *	void	inject_close(struct inject *in);
  * DESCRIPTION
  *	libcurl's SMTP client speaks to an smtpd of this side's Postfix
- *	(the school's tunnel-only smtpd, or the school's own relay smtpd at
- *	the ISP), so every message passes the same restrictions as mail
- *	carried by ssh mode.  One connection is kept for all messages.
+ *	(surel-batch: the school's tunnel-only smtpd, or the school's own
+ *	relay smtpd at the ISP; surel-collect: the school's collect-only
+ *	smtpd), so every message passes the same restrictions as mail that
+ *	arrives by SMTP from outside.  One connection is kept for all messages.
  *	The message is sent as stored (LF line ends, converted to CRLF;
  *	libcurl adds the dot-stuffing), with SIZE, MAIL FROM (<> for an
  *	empty sender) and one RCPT.
@@ -27,8 +28,8 @@
  * DIAGNOSTICS
  *	inject_open() returns -1 with err when libcurl cannot start.
  */
-#ifndef BATCH_INJECT_H
-#define BATCH_INJECT_H
+#ifndef SUREL_INJECT_H
+#define SUREL_INJECT_H
 
 #include <stddef.h>
 

@@ -6,8 +6,9 @@
  * SYNOPSIS
  *	See inject.h.
  * DESCRIPTION
- *	The server's answers reach libcurl's header callback, one line at
- *	a time; the last one is kept for the reason of a refusal.
+ *	The server's answers reach libcurl's debug callback, one line at a
+ *	time (CURLINFO_HEADER_IN); the last 4xx or 5xx one is kept for the
+ *	reason of a refusal (after it libcurl may say QUIT and read 221).
  * DIAGNOSTICS
  *	See inject.h.
  */
@@ -33,16 +34,19 @@ static size_t read_msg(char *buf, size_t size, size_t n, void *arg)
     return k;
 }
 
-/* libcurl's header callback: keep the server's last answer line. */
-static size_t keep_answer(char *buf, size_t size, size_t n, void *arg)
+/* libcurl's debug callback: keep the server's last refusal (4xx, 5xx; libcurl
+   hands a refused RCPT's answer to no other callback, and QUITs after it). */
+static int keep_answer(CURL *c, curl_infotype type, char *buf, size_t n, void *arg)
 {
     struct inject *in = arg;
-    size_t k = size * n;
-    size_t c = k < sizeof(in->last) - 1 ? k : sizeof(in->last) - 1;
-    memcpy(in->last, buf, c);
-    in->last[c] = '\0';
+    (void)c;
+    if (type != CURLINFO_HEADER_IN || n == 0 || (buf[0] != '4' && buf[0] != '5'))
+        return 0;
+    size_t k = n < sizeof(in->last) - 1 ? n : sizeof(in->last) - 1;
+    memcpy(in->last, buf, k);
+    in->last[k] = '\0';
     in->last[strcspn(in->last, "\r\n")] = '\0';
-    return k;
+    return 0;
 }
 
 int inject_open(struct inject *in, const char *host_port, const char *helo, char *err, size_t len)
@@ -88,8 +92,9 @@ enum inject_result inject_send(struct inject *in, const char *sender, const char
     curl_easy_setopt(c, CURLOPT_READDATA, &u);
     curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
     curl_easy_setopt(c, CURLOPT_CRLF, 1L);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, keep_answer);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, in);
+    curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, keep_answer);
+    curl_easy_setopt(c, CURLOPT_DEBUGDATA, in);
+    curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 600L);
