@@ -107,6 +107,7 @@ check "the ledger: one session, mode collect, the collected messages counted; th
 read -r mode msgs_in msgs_out <<<"$(co_sql 'SELECT mode, msgs_in, msgs_out FROM session')"
 echo "  ledger: mode $mode, $msgs_out out, $msgs_in in; errors: '$(co_sql 'SELECT errors FROM session')'"
 [ "$mode" = collect ] || fail "expected mode collect in the ledger, got '$mode'"
+ns_exec "$W_NS_SCH" test ! -e /sys/class/net/ppp0 || fail "ppp0 still exists after the session"
 fig=$(co_figures)
 echo "  surel-collect: $fig"
 [ "$(wc -l <<<"$fig")" = 1 ] && [ -n "$fig" ] || fail "expected one figures line ('collect complete: ...') in dialctl's log"
@@ -122,5 +123,4 @@ done
 [ "$(co_figure "$fig" delivered)" = "$held_in" ] || fail "expected delivered=$held_in: $fig"
 [ "$msgs_in" = "$held_in" ] || fail "expected the ledger's msgs_in to be the $held_in messages collected, got $msgs_in ($fig)"
 [ "$msgs_out" = 1 ] || fail "expected msgs_out 1 (Budi's), got '$msgs_out'"
-ns_exec "$W_NS_SCH" test ! -e /sys/class/net/ppp0 || fail "ppp0 still exists after the session"
 echo "PASS: collect exchange"
