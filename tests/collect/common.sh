@@ -56,7 +56,8 @@
 #	  (syslog_name postfix/surel-collect), a roster of Budi, Badu (7A),
 #	  Citra, Dewi (7B), the teacher Sri and the staff member Tata, who is
 #	  [collect] postmaster; [collect.catchall] (imaps; CO_CATCHALL_URL to
-#	  change) and [collect.sri] (pop3s, kind person, deliver sri).
+#	  change) and [collect.sri] (pop3s, CO_SRI_URL; kind person, deliver
+#	  sri), both trusting only the hosting's certificate (ca_file).
 #	Needs SUREL_BIN_DIR and SUREL_SRC_DIR; runs as root.
 
 : "${SUREL_BIN_DIR:?}" "${SUREL_SRC_DIR:?}"
