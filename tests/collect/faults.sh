@@ -103,16 +103,21 @@ echo "  the notice: $(grep -m1 '^Subject:' <<<"$ntext")"
 
 check "(e) a message that carries this school's trace header goes to the postmaster only"
 # Budi's copy as delivered (with what surel-collect added), back in the
-# catch-all under a new Message-ID, as a forwarding loop would bring it.
-co_fetch budi ok | sed -e "s/^Message-ID: <ok\./Message-ID: <loop./" -e '/^Delivered-To:/d' >"$W_DIR/loop.eml"
-grep -q "^Message-ID: <loop.$$@test>" "$W_DIR/loop.eml" || fail "could not make the looped copy: $(head -n 20 "$W_DIR/loop.eml")"
-grep -qi '^X-Surel-Collected:' "$W_DIR/loop.eml" ||
-	echo "  note: Budi's copy has no X-Surel-Collected header; its header: $(sed -n '/^$/q;p' "$W_DIR/loop.eml" | cut -c1-80 | tr '\n' '|')"
+# catch-all with its Message-ID, as a forwarding loop would bring it.  A
+# sender's own trace header (a wrong tag) diverts nothing: Dewi gets hers.
+co_fetch budi ok | sed -e '/^Delivered-To:/d' >"$W_DIR/loop.eml"
+grep -qi '^X-Surel-Collected: '"$D"' catchall [0-9a-f]\{16\}$' "$W_DIR/loop.eml" ||
+	fail "Budi's copy has no trace header with a tag: $(sed -n '/^$/q;p' "$W_DIR/loop.eml" | cut -c1-80 | tr '\n' '|')"
 co_hosting_save catchall "budi@$D" "$W_DIR/loop.eml"
+printf 'From: ali@example.org\nTo: dewi@%s\nSubject: forged trace\nMessage-ID: <forged.%s@test>\nX-Surel-Collected: %s catchall 0123456789abcdef\n\nhi\n' \
+	"$D" "$$" "$D" >"$W_DIR/forged.eml"
+co_hosting_save catchall "dewi@$D" "$W_DIR/forged.eml"
 session 2
-co_wait_has tata loop 1 30 || fail "the looped message did not reach the postmaster (Tata)"
-[ "$(co_has tata loop)" = 1 ] || fail "the postmaster has $(co_has tata loop) copies of the looped message"
-[ "$(co_has budi loop)" = 0 ] || fail "the looped message was delivered to Budi again"
+co_wait_has tata ok 1 30 || fail "the looped message did not reach the postmaster (Tata)"
+[ "$(co_has tata ok)" = 1 ] || fail "the postmaster has $(co_has tata ok) copies of the looped message"
+[ "$(co_has budi ok)" = 1 ] || fail "the looped message was delivered to Budi again ($(co_has budi ok) copies)"
+[ "$(co_has dewi forged)" = 1 ] || fail "a sender's own trace header diverted Dewi's message"
+[ "$(co_has tata forged)" = 0 ] || fail "a sender's own trace header sent Dewi's message to the postmaster"
 [ "$(co_figure "$FIG" loops)" = 1 ] || fail "expected loops=1: $FIG"
 [ "$(hosting_mids)" = "<big.$$@test> <list.$$@test> " ] ||
 	fail "expected the list's and the big message still in the catch-all, found: $(hosting_mids)"
