@@ -164,6 +164,8 @@ collect >"$T/run2" 2>&1 || fail "second run failed: $(cat "$T/run2")"
 grep -q 'nothing to change.*(collect mode)' "$T/run2" || fail "second run reported changes: $(cat "$T/run2")"
 setup --smarthost "$HOSTING" >"$T/run3" 2>&1 || fail "a run without collect mode's options failed: $(cat "$T/run3")"
 grep -q 'nothing to change.*(collect mode)' "$T/run3" || fail "a run without collect mode's options changed something: $(cat "$T/run3")"
+setup --smarthost "$HOSTING" --mailbox-name hosting >"$T/run3" 2>&1 || fail "a run naming the mailbox alone failed: $(cat "$T/run3")"
+grep -q 'nothing to change.*(collect mode)' "$T/run3" || fail "a run naming the mailbox alone changed something: $(cat "$T/run3")"
 [ "$(snapshot)" = "$before" ] || fail "a second run changed files below the root"
 
 check "bad mailbox URLs and password files are refused"
@@ -192,6 +194,7 @@ refused "a --postmaster of another domain" 65 collect --postmaster tu@other.exam
 refused "--etrn-host in collect mode" 64 collect --etrn-host mx.hosting.example
 refused "a mailbox option without --mailbox for a new name" 64 setup --mode collect --smarthost "$HOSTING" \
 	--mailbox-name baru --mailbox-user x
+refused "a new --mailbox-name alone" 64 setup --mode collect --smarthost "$HOSTING" --mailbox-name baru
 
 check "--postmaster and --deliver: once the roster has people, logins it lacks are refused"
 image_ini
