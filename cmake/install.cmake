@@ -48,6 +48,7 @@ install(FILES ${PROJECT_SOURCE_DIR}/etc/postfix/main.cf.surel
               ${PROJECT_SOURCE_DIR}/etc/postfix/master.cf.surel-ssh
               ${PROJECT_SOURCE_DIR}/etc/postfix/main.cf.surel-batch
               ${PROJECT_SOURCE_DIR}/etc/postfix/master.cf.surel-batch
+              ${PROJECT_SOURCE_DIR}/etc/postfix/master.cf.surel-collect
         DESTINATION ${_surel_share}/postfix)
 install(FILES ${PROJECT_SOURCE_DIR}/etc/postfix/surel/mailboxes.cf
               ${PROJECT_SOURCE_DIR}/etc/postfix/surel/lists.cf

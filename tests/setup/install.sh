@@ -68,6 +68,7 @@ for f in /usr/share/surel/surel.ini /usr/share/surel/postfix/main.cf.surel \
 	/usr/share/surel/postfix/master.cf.surel /usr/share/surel/postfix/surel/mailboxes.cf \
 	/usr/share/surel/postfix/main.cf.surel-ssh /usr/share/surel/postfix/master.cf.surel-ssh \
 	/usr/share/surel/postfix/main.cf.surel-batch /usr/share/surel/postfix/master.cf.surel-batch \
+	/usr/share/surel/postfix/master.cf.surel-collect \
 	/usr/share/surel/postfix/surel/lists.cf /usr/share/surel/dovecot/conf.d/90-surel.conf \
 	/usr/share/surel/postfix-isp/surel-routes.cf /usr/share/surel/postfix-isp/surel-domains.cf \
 	/usr/share/surel/webmail/roundcube.inc.php /usr/share/surel/webmail/nginx-locations.conf \
