@@ -13,8 +13,10 @@
 #	  downloaded (the hosting's POP3 log), and Citra got one notice that
 #	  names it.
 #	(e) Budi's delivered copy, which carries surel-collect's trace header
-#	  for this school, comes back into the catch-all under a new
-#	  Message-ID: it goes to the postmaster (Tata), not to Budi again.
+#	  for this school, comes back into the catch-all with its
+#	  Message-ID: it goes to the postmaster (Tata), not to Budi again;
+#	  a message with a trace header its sender wrote (a wrong tag)
+#	  reaches Dewi as usual.
 #	  The refused and the big message, still on the hosting, bring no
 #	  second notice.
 #	(d) a message of 300 KB (about 45 s on the 56 kbit/s link, [dial]
