@@ -61,6 +61,10 @@ static int no_such_recipient(const char *why)
    the key nobody outside can write one that counts. */
 static void trace_tag(const struct pass *p, const char *mid, char out[17])
 {
+    if (*mid == '\0') {        /* nothing to bind it to: no tag, never a loop */
+        strcpy(out, "-");
+        return;
+    }
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned n = 0;
     char data[600];
@@ -79,8 +83,8 @@ static int is_loop(const struct pass *p, const char *msg, size_t len, const char
     char v[600], dom[256], box[128], tag[40], want[17];
     trace_tag(p, mid, want);
     for (size_t at = 0; (at = message_header_next(msg, len, at, TRACE, 0, v, sizeof(v))) > 0;)
-        if (sscanf(v, "%255s %127s %39s", dom, box, tag) == 3 && strcasecmp(dom, p->domain) == 0
-            && *want && strcmp(tag, want) == 0)
+        if (sscanf(v, "%255s %127s %39[0-9a-f]", dom, box, tag) == 3
+            && strcasecmp(dom, p->domain) == 0 && strlen(want) == 16 && strcmp(tag, want) == 0)
             return 1;
     return 0;
 }
@@ -92,7 +96,7 @@ static char *traced(const struct pass *p, const struct box *b, const char *note,
     char head[700], tag[17];
     trace_tag(p, mid, tag);
     int n = snprintf(head, sizeof(head), "%s: %s %s %s%s%s\n", TRACE, p->domain, b->mc.name, tag,
-                     note ? "; " : "", note ? note : "");
+                     note ? " ; " : "", note ? note : "");
     if (n >= (int)sizeof(head))
         n = (int)sizeof(head) - 1, head[n - 1] = '\n';
     char *out = malloc((size_t)n + len + 1);
@@ -322,6 +326,7 @@ static int announce(struct pass *p, struct box *b, const struct mailbox_item *it
     }
     size_t hlen = message_to_lf(p->m.body, p->m.body_len);
     recipients_for(p, b, p->m.body, hlen, &r);
+    postmaster = r.cut > 0;     /* those beyond the first hundred: through the postmaster */
     for (int i = 0; i < r.n; i++) {
         if (!is_person(p, r.addr[i])) {
             postmaster = 1;

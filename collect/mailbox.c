@@ -227,7 +227,7 @@ static int twice(struct mailbox *m, const struct mailbox_list *l)
 int mailbox_list(struct mailbox *m, struct mailbox_list *out)
 {
     memset(out, 0, sizeof(*out));
-    m->limit = 64LL << 20;
+    m->limit = 16LL << 20;     /* some 200,000 messages' UIDL */
     if (m->ops->list(m, out) < 0 || twice(m, out)) {
         free(out->item);
         memset(out, 0, sizeof(*out));

@@ -96,10 +96,11 @@ size_t message_header_next(const char *msg, size_t len, size_t from, const char 
 {
     const char *end = msg + message_header_len(msg, len);
     *out = '\0';
+    int received = 0;
     for (const char *p = msg + from; p < end;) {
         const char *next = field_end(p, end);
-        if (before_received && field_is(p, next, "Received") && !lmtp_hop(p, next))
-            return 0;
+        if (before_received && field_is(p, next, "Received") && (received++ > 0 || !lmtp_hop(p, next)))
+            return 0;           /* only the first Received may be the LMTP hop */
         if (field_is(p, next, name)) {
             field_value(p, next, strlen(name), out, outlen);
             return (size_t)(next - msg);

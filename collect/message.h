@@ -26,7 +26,7 @@
  *	first Received: line: what a hosting adds when it delivers (Return-
  *	Path, Envelope-To, X-Original-To, Delivered-To) sits there, while
  *	the same names written by a sender sit below the hosting's own
- *	Received: lines.  A Received: line "with LMTP" (the hosting's last,
+ *	Received: lines.  A first Received: line "with LMTP" (the hosting's last,
  *	local hop into the mailbox: Dovecot's LMTP writes its own Return-
  *	Path, Delivered-To and Received above Exim's Envelope-to) does not
  *	end that block.  A value longer than outlen is cut.

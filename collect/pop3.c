@@ -17,61 +17,87 @@
 #include "mailbox.h"
 #include "util.h"
 
-/* The UIDL answer as a table by message number (1..n; unnamed ones ""). */
-static char (*uid_table(struct mailbox *m, const char *uidl, long *n))[MAILBOX_UID_MAX + 1]
+#define MESSAGES_MAX 200000      /* a mailbox with more is refused, not listed */
+
+struct uidl {
+    long seq;
+    char uid[MAILBOX_UID_MAX + 1];
+};
+
+/* Order of a UIDL table by message number. */
+static int by_seq(const void *a, const void *b)
 {
-    char(*t)[MAILBOX_UID_MAX + 1] = NULL;
-    long cap = 0;
+    long x = ((const struct uidl *)a)->seq, y = ((const struct uidl *)b)->seq;
+    return (x > y) - (x < y);
+}
+
+/* The UIDL answer as a table sorted by message number; NULL with m->err. */
+static struct uidl *uid_table(struct mailbox *m, const char *uidl, size_t *n)
+{
+    struct uidl *t = NULL;
+    size_t cap = 0;
     *n = 0;
     for (const char *p = uidl; p != NULL && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
         long seq;
         int a, b;
         if (sscanf(p, "%ld %n%*[!-~]%n", &seq, &a, &b) != 1 || b <= a)
             continue;
-        if (seq < 1 || seq > 10000000 || b - a > MAILBOX_UID_MAX) {
-            snprintf(m->err, sizeof(m->err), "a UIDL line the server should not send: %.40s", p);
-            free(t);
-            *n = 0;
-            return NULL;
+        if (seq < 1 || b - a > MAILBOX_UID_MAX || *n == MESSAGES_MAX) {
+            snprintf(m->err, sizeof(m->err), "a UIDL line the server should not send, or more"
+                     " than %d messages: %.40s", MESSAGES_MAX, p);
+            break;
         }
-        if (seq > cap) {
-            long c = seq * 2;
-            char(*q)[MAILBOX_UID_MAX + 1] = realloc(t, (size_t)c * sizeof(*t));
+        if (*n == cap) {
+            struct uidl *q = realloc(t, (cap = cap ? cap * 2 : 64) * sizeof(*t));
             if (q == NULL) {
-                free(t);
-                return NULL;
+                snprintf(m->err, sizeof(m->err), "out of memory");
+                break;
             }
-            memset(q + cap, 0, (size_t)(c - cap) * sizeof(*t));
-            t = q, cap = c;
+            t = q;
         }
-        memcpy(t[seq - 1], p + a, (size_t)(b - a));
-        t[seq - 1][b - a] = '\0';
-        if (seq > *n)
-            *n = seq;
+        t[*n].seq = seq;
+        memcpy(t[*n].uid, p + a, (size_t)(b - a));
+        t[(*n)++].uid[b - a] = '\0';
     }
+    if (*m->err) {
+        free(t);
+        *n = 0;
+        return NULL;
+    }
+    if (*n > 1)
+        qsort(t, *n, sizeof(*t), by_seq);
     return t;
+}
+
+/* The UID of message seq in the table, or NULL. */
+static const char *uid_of(const struct uidl *t, size_t n, long seq)
+{
+    struct uidl key = {.seq = seq};
+    const struct uidl *hit = n ? bsearch(&key, t, n, sizeof(*t), by_seq) : NULL;
+    return hit ? hit->uid : NULL;
 }
 
 static int pop3_list(struct mailbox *m, struct mailbox_list *out)
 {
     char url[600];
-    long n = 0;
+    size_t n = 0;
     snprintf(url, sizeof(url), "%s/", m->base);
     if (mailbox_transfer(m, url, "UIDL", 0) < 0)
         return -1;
     *m->err = '\0';
-    char(*uids)[MAILBOX_UID_MAX + 1] = uid_table(m, m->body ? m->body : "", &n);
-    if (uids == NULL && *m->err)
+    struct uidl *uids = uid_table(m, m->body ? m->body : "", &n);
+    if (*m->err)
         return -1;
     int rc = mailbox_transfer(m, url, "LIST", 0);
     for (const char *p = m->body; rc == 0 && p != NULL && *p;) {
         struct mailbox_item it = {0};
         if (sscanf(p, "%ld %lld", &it.seq, &it.size) == 2) {
-            if (it.seq < 1 || it.seq > n || uids[it.seq - 1][0] == '\0') {
+            const char *uid = uid_of(uids, n, it.seq);
+            if (uid == NULL) {
                 snprintf(m->err, sizeof(m->err), "message %ld has no UIDL", it.seq);
                 rc = -1;
             } else {
-                memcpy(it.uid, uids[it.seq - 1], sizeof(it.uid));
+                surel_strlcpy(it.uid, uid, sizeof(it.uid));
                 if (mailbox_list_add(out, &it) < 0) {
                     snprintf(m->err, sizeof(m->err), "out of memory");
                     rc = -1;

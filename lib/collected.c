@@ -70,9 +70,7 @@ static int migrate(struct collected *c, const char *path, char *err, size_t len)
         snprintf(err, len, "%s: schema version %d is newer than this program's (1)", path, version);
         return -1;
     }
-    if (version == 1)
-        return 0;
-    if (sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+    if (sqlite3_exec(c->db, schema, NULL, NULL, NULL) != SQLITE_OK) {   /* idempotent */
         snprintf(err, len, "%s: %s", path, sqlite3_errmsg(c->db));
         return -1;
     }

@@ -188,6 +188,13 @@ static void test_lmtp_hop(void **state)
                     "Received: from mx.example.org by host.hosting.id with esmtps\n"
                     "Envelope-to: kepsek@" DOM "\n\nb\n";
     assert_string_equal(recover(m, 0, "catchall@" DOM), "sri@" DOM);
+    /* Only the first Received may be that hop: a sender's HELO "x with LMTP" in
+       the MX's own line does not open the block to the headers below it. */
+    assert_string_equal(recover("Delivered-To: real@" DOM "\n"
+                                "Received: from h by h with LMTP id y\n"
+                                "Received: from x with LMTP (unknown [198.51.100.9]) by mx with ESMTP\n"
+                                "Envelope-to: victim@" DOM "\n\nb\n", 0, NULL),
+                        "real@" DOM);
     /* "LMTP" elsewhere in a Received (a sender's "with LMTPfoo", a comment) is no hop */
     assert_string_equal(recover("Received: from x (helo=with LMTPX) by mx with esmtp\n"
                                 "Envelope-to: kepsek@" DOM "\n\nb\n", 0, NULL), "");
