@@ -120,8 +120,13 @@ static void add(struct argbuf *a, const char *fmt, ...)
     a->used += (size_t)w + 1;
 }
 
-/* The options: key authentication only, keepalives, no control master. */
-static void add_options(struct argbuf *a, const struct tunnel_conf *c, int tunnel)
+/* The options: key authentication only, keepalives, no control master.  A
+   batch exchange has no ssh keepalives: ssh's probe and its answer travel in
+   the stream, and on a slow line a probe sent just after the spool went into
+   the socket waits behind a minute of it, so ssh took the link for dead
+   ("Timeout, server not responding") in the middle of a good exchange;
+   surel-batch's own heartbeats and --idle watch the link instead. */
+static void add_options(struct argbuf *a, const struct tunnel_conf *c, int tunnel, int batch)
 {
     static const char *const fixed[] = {
         "-F", "none", "-T", "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
@@ -133,9 +138,9 @@ static void add_options(struct argbuf *a, const struct tunnel_conf *c, int tunne
     add(a, "-oUserKnownHostsFile=%s", c->known_hosts);
     add(a, "-i%s", c->identity);
     add(a, "-oConnectTimeout=%ld", c->connect_timeout);
-    add(a, "-oServerAliveInterval=%ld", c->alive_interval);
+    add(a, "-oServerAliveInterval=%ld", batch ? 0L : c->alive_interval);
     add(a, "-oServerAliveCountMax=%d", c->alive_count);
-    add(a, "-oLogLevel=%s", tunnel ? "DEBUG1" : "ERROR");
+    add(a, "-oLogLevel=%s", tunnel ? "DEBUG1" : batch ? "INFO" : "ERROR");
     add(a, "-p%d", c->port);
     add(a, "-l%s", c->user);
 }
@@ -146,7 +151,7 @@ int tunnel_argv(const struct tunnel_conf *c, const char *request, char **argv, i
     struct argbuf a = {argv, 0, max, buf, len, 0, 0};
     int tunnel = strcmp(request, "tunnel") == 0;
     add(&a, "%s", c->program);
-    add_options(&a, c, tunnel);
+    add_options(&a, c, tunnel, strcmp(request, "batch") == 0);
     if (tunnel && c->compression)
         add(&a, "-C");
     if (tunnel) {

@@ -87,6 +87,13 @@ static void release_has_no_forwards_and_small_buffers_fail(void **state)
         assert_true(strncmp(argv[i], "-L", 2) != 0);
         assert_true(strncmp(argv[i], "-R", 2) != 0);
     }
+    /* A batch exchange: no forwards, no compression, and no ssh keepalives (their
+       probes wait behind the spool in the stream; surel-batch watches the link). */
+    n = tunnel_argv(&c, "batch", argv, TUNNEL_ARGV_MAX, buf, sizeof(buf));
+    assert_string_equal(argv[n - 1], "batch");
+    assert_true(has(argv, "-oServerAliveInterval=0"));
+    assert_false(has(argv, "-C"));
+    assert_true(has(argv, "-oLogLevel=INFO"));
     assert_int_equal(tunnel_argv(&c, "tunnel", argv, 8, buf, sizeof(buf)), -1);
     assert_int_equal(tunnel_argv(&c, "tunnel", argv, TUNNEL_ARGV_MAX, buf, 100), -1);
 }
