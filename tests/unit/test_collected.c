@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,10 +88,12 @@ static void test_expire(void **state)
 static void test_newer(void **state)
 {
     (void)state;
-    char cmd[300], err[300] = "";
+    char err[300] = "";
     struct collected *c;
-    snprintf(cmd, sizeof(cmd), "sqlite3 %s 'PRAGMA user_version = 9'", path);
-    assert_int_equal(system(cmd), 0);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 9", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
     assert_int_equal(collected_open(path, &c, err, sizeof(err)), -1);
     assert_null(c);
     assert_non_null(strstr(err, "newer"));
